@@ -1,0 +1,211 @@
+"""The sources file (``data/sources.toml``): named sources, their kind, start URLs, schedule and overrides.
+
+Errors name the file and line, because users edit this file by hand and a crawl that silently skips a
+misspelt source is worse than one that refuses to start.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aggregator.extract import Selectors
+
+KINDS = ("portal", "feed", "sitemap")
+_KEYS = {
+    "name",
+    "kind",
+    "start_urls",
+    "every",
+    "cron",
+    "selectors",
+    "publisher",
+    "depth",
+    "max_pages",
+    "obey_robots",
+}
+_SELECTOR_KEYS = {"article_links", "title", "body", "date"}
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ConfigError(Exception):
+    """A sources file that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str
+    start_urls: tuple[str, ...]
+    every: str | None = None
+    cron: str | None = None
+    publisher: str | None = None  # the site's own name when it is an original publisher (a newspaper)
+    depth: int | None = None
+    max_pages: int | None = None
+    obey_robots: bool = True
+    selectors: Selectors = field(default_factory=Selectors)
+
+    @property
+    def interval_seconds(self) -> int | None:
+        return parse_interval(self.every) if self.every else None
+
+
+def parse_interval(text: str) -> int:
+    m = _INTERVAL.match(text)
+    if not m:
+        raise ValueError(f"bad interval {text!r}: use a number and a unit, e.g. '30m', '2h', '1d'")
+    return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+
+
+def load_sources(path: str | Path) -> list[Source]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such sources file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_sources(text, str(path))
+
+
+def parse_sources(text: str, filename: str = "<sources>") -> list[Source]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "(at line N, column M)"; lift the line number to the front like a compiler does
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = m.group(1) if m else len(text.splitlines()) if "end of document" in str(exc) else None
+        where = f"{filename}:{line}" if line else filename
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    lines = text.splitlines()
+    blocks = [i + 1 for i, line in enumerate(lines) if re.match(r"^\s*\[\[\s*source\s*\]\]", line)]
+    unknown_top = set(data) - {"source"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        raise ConfigError(f"{filename}:{_line_of(lines, key, 1, len(lines))}: unknown top-level key {key!r}")
+    raw = data.get("source", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{filename}: 'source' must be an array of tables: write [[source]]")
+    sources, seen = [], {}
+    for n, entry in enumerate(raw):
+        start = blocks[n] if n < len(blocks) else 1
+        end = blocks[n + 1] - 1 if n + 1 < len(blocks) else len(lines)
+
+        def fail(msg: str, key: str | None = None, _s=start, _e=end) -> None:
+            line = _line_of(lines, key, _s, _e) if key else _s
+            raise ConfigError(f"{filename}:{line}: {msg}")
+
+        src = _parse_entry(entry, fail)
+        if src.name in seen:
+            fail(f"duplicate source name {src.name!r} (first defined on line {seen[src.name]})", "name")
+        seen[src.name] = start
+        sources.append(src)
+    return sources
+
+
+def _parse_entry(entry: dict, fail) -> Source:
+    for key in entry:
+        if key not in _KEYS:
+            fail(f"unknown key {key!r} (known: {', '.join(sorted(_KEYS))})", key)
+    name = entry.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", name or ""):
+        fail(
+            "every source needs a name of letters, digits, '_', '-' or '.'",
+            "name" if "name" in entry else None,
+        )
+    kind = entry.get("kind", "portal")
+    if kind not in KINDS:
+        fail(f"source {name!r}: unknown kind {kind!r} (expected one of: {', '.join(KINDS)})", "kind")
+    urls = entry.get("start_urls")
+    if isinstance(urls, str):
+        urls = [urls]
+    if not urls or not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        fail(f"source {name!r}: start_urls must be a non-empty list of URLs", "start_urls")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            fail(f"source {name!r}: {url!r} is not an http(s) URL", "start_urls")
+    every, cron = entry.get("every"), entry.get("cron")
+    if every is not None and cron is not None:
+        fail(f"source {name!r}: give either 'every' or 'cron', not both", "cron")
+    if every is not None:
+        try:
+            parse_interval(str(every))
+        except ValueError as exc:
+            fail(f"source {name!r}: {exc}", "every")
+    if cron is not None:
+        from croniter import croniter
+
+        if not isinstance(cron, str) or not croniter.is_valid(cron):
+            fail(f"source {name!r}: bad cron expression {cron!r}", "cron")
+    for key in ("depth", "max_pages"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            fail(f"source {name!r}: {key} must be a whole number >= 0", key)
+    obey = entry.get("obey_robots", True)
+    if not isinstance(obey, bool):
+        fail(f"source {name!r}: obey_robots must be true or false", "obey_robots")
+    publisher = entry.get("publisher")
+    if publisher is not None and not isinstance(publisher, str):
+        fail(f"source {name!r}: publisher must be a string", "publisher")
+    sel = entry.get("selectors", {})
+    if not isinstance(sel, dict):
+        fail(f"source {name!r}: selectors must be a table: write [source.selectors]", "selectors")
+    for key, value in sel.items():
+        if key not in _SELECTOR_KEYS:
+            fail(
+                f"source {name!r}: unknown selector {key!r} (known: {', '.join(sorted(_SELECTOR_KEYS))})", key
+            )
+        if not isinstance(value, str) or not value.strip():
+            fail(f"source {name!r}: selector {key!r} must be a non-empty string", key)
+        error = _selector_error(value)
+        if error:
+            fail(f"source {name!r}: selector {key!r} is not valid CSS or XPath: {error}", key)
+    return Source(
+        name=name,
+        kind=kind,
+        start_urls=tuple(urls),
+        every=str(every) if every is not None else None,
+        cron=cron,
+        publisher=publisher,
+        depth=entry.get("depth"),
+        max_pages=entry.get("max_pages"),
+        obey_robots=obey,
+        selectors=Selectors(**sel),
+    )
+
+
+def _selector_error(expr: str) -> str | None:
+    from parsel import Selector
+
+    probe = Selector(text="<html></html>")
+    try:
+        if is_xpath(expr):
+            probe.xpath(expr)
+        else:
+            probe.css(expr)
+    except Exception as exc:  # parsel raises several types for bad expressions
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def is_xpath(expr: str) -> bool:
+    return expr.lstrip().startswith(("/", "("))
+
+
+def _line_of(lines: list[str], key: str | None, start: int, end: int) -> int:
+    if key:
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for i in range(start - 1, min(end, len(lines))):
+            if pattern.match(lines[i]):
+                return i + 1
+    return start
+
+
+def source_for_urls(urls: list[str]) -> Source:
+    """An ad-hoc source for ``aggregator crawl URL...``: no configuration at all."""
+    return Source(name="adhoc", kind="portal", start_urls=tuple(urls))

@@ -1,0 +1,1 @@
+"""Demo portals: fictional newspaper and repost sites served on loopback for `aggregator demo` and tests."""

@@ -1,0 +1,396 @@
+"""Source (来源) and byline (记者 / 通讯员 / 编辑) parsing.
+
+Attribution shows up in three places: whole lines in the body ("来源：新华社", "记者：王芳 李强", "（责任编辑：X）"),
+a byline opening the first paragraph ("本报讯（记者 王芳）今年以来……"), and the info line between headline and body
+or a block after the body. Lines that are only attribution are dropped from the paragraphs; an opening byline is cut
+off and the rest of its paragraph kept. Ordinary sentences that mention 记者 ("记者从市金融部门获悉") are left alone:
+a label only counts at the start of a line, and a label without a colon only when names delimited by spaces or
+punctuation follow it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from aggregator.extract.metadata import extract_title, json_ld, meta_content, page_regions
+
+__all__ = ["Attribution", "parse_attribution", "parse_line", "split_names", "strip_byline"]
+
+
+@dataclass
+class Attribution:
+    paragraphs: list[str]
+    source: str | None = None
+    reporters: list[str] = field(default_factory=list)
+    correspondents: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+
+
+_ROLE_WORDS = {
+    "source": "稿件来源|文章来源|信息来源|新闻来源|本文来源于|本文来源|来源于|转载自|转载于|转自|出处|来源|來源|来自",
+    "editors": "责任编辑|責任編輯|实习编辑|值班编辑|编辑|編輯|责编|責編|主编",
+    "correspondents": "通讯员|通訊員",
+    "reporters": "本报记者|本報記者|实习记者|特约记者|首席记者|见习记者|记者|記者|撰稿人|撰稿|撰文|执笔人|执笔|采写|作者|"
+    "实习生|文",
+    # labels that end a value but whose own value is not kept
+    "other": "收集|整理|点击|點擊|浏览|瀏覽|阅读|字号|字體|时间|時間|日期|发布|發佈|审核|審核|校对|校對|摄影|图|"
+    "制图|视频|监制|出品|策划|统筹|浏览次数|点击数|访问量|出版社",
+}
+_ROLE_OF = {w: role for role, words in _ROLE_WORDS.items() for w in words.split("|")}
+# one-character labels are everyday words; they only count as "文/X", "图：X"
+_SHORT = r"(?=\s*[/／|｜:：])"
+_LABEL_ALT = "|".join(w + _SHORT if len(w) == 1 else w for w in sorted(_ROLE_OF, key=len, reverse=True))
+_LABEL = re.compile(rf"(?:{_LABEL_ALT})")
+_COLON = r"\s*[:：]\s*"
+_DECOR = r"[\s【\[（(□■●◆▲★◎>》·•\-—]*"
+# "长江日报记者", "本报通讯员": an outlet name may precede a person label
+_LINE_START = re.compile(
+    rf"^{_DECOR}(?:[\u4e00-\u9fff]{{0,8}}?(?=记者|記者|通讯员|通訊員|实习生))?({_LABEL_ALT})(\s*[:：/／|｜]\s*|\s+)?"
+)
+_WRAP = re.compile(r"^[（(【\[]\s*(.*?)\s*[）)】\]]$")
+_SENTENCE = re.compile(r"[，。！？；,;!?]")
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}$")
+_LATIN_NAME = re.compile(r"^[A-Z][\w'’.-]*(?: (?:[A-Z][\w'’.-]*|van|von|de|der|da|di|del|la|le|du|bin|al))*$")
+_NAME_SPLIT = re.compile(
+    r"[\s\u3000、，,；;／/|｜]+|(?<=[\u4e00-\u9fff])[和及](?=[\u4e00-\u9fff])|\band\b|&|\d[\d\-:/.年月日时分]*"
+)
+_JUNK = re.compile(r"^(本报|报道|报导|摄|摄影|图|文|等|通讯员|实习生|综合|整理|编译|供图|图片|视频|新闻|本台|本网)$")
+# two-character names are padded to the width of three-character ones: "赵  培"
+_PADDED = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+_ORGISH = re.compile(r"记者|编辑|通讯员|(报|社|网|台|站|部|局|厅|委|会|院|校|组|中心|公司|集团|频道|统计)$")
+_PLACE_REPORT = re.compile(r"(报道|报导|發自|发自|电)$")
+_NAME_TRAIL = re.compile(r"(报道|报导|摄影?|供图|整理|编译|发自\S*|综合报道)$")
+_SOURCE_CUT = re.compile(
+    rf"\s|[，。,;；|｜()（）【】\[\]<>《》“”\"'!！?？]|{_LABEL_ALT}|\d{{4}}[-年/.]|https?:|www\.",
+)
+_URLISH = re.compile(r"https?:|www\.|\.(com|cn|net|org)\b", re.I)
+_OPENING = re.compile(
+    r"^(?P<lead>[^（(，。\n]{0,24}?(?:讯|电|消息))?\s*[（(](?P<inner>[^）)]{2,80})[）)]\s*",
+)
+_CLOSING = re.compile(r"\s*[（(\[【]\s*(?P<inner>(?:责任编辑|責任編輯|编辑|編輯|责编|責編)[^）)\]】]{1,40})[）)\]】]\s*$")
+# where no label vouches for a name (a bare "（常书香 马丹阳）" or a name line under the headline), it must start
+# with a common surname; these cover the large majority of Chinese names
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
+    "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
+    "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆"
+    "乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平"
+    "计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公"
+    "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由陳張劉楊黃趙吳周許韓馮鄧曹蕭葉蔣蘇魏呂"
+)
+# page furniture that happens to start with a surname character
+_CHROME_WORDS = set(
+    "关闭 打印 推荐 收藏 分享 评论 返回 顶部 首页 更多 字体 高清 全文 原文 上一页 下一页 登录 注册 搜索 查看 相关 "
+    "时间 日期 来源 作者 编辑 记者 万家 全国 国际 国内 国家 地方 时政 文化 文章 周刊 平台 平安 金融 华人 宁夏 江苏 "
+    "石家庄 曹县 项目 应急 安全 和平 龙头 史上 毛泽东 邓小平".split()
+)
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "夏侯", "宇文", "司徒", "公孙")
+_BARE_CLOSING = re.compile(
+    r"\s*[（(]\s*(?:(?:本报|本台)?记者\s*)?(?P<names>[\u4e00-\u9fff·]{2,4}(?:[\s\u3000、]+[\u4e00-\u9fff·]{2,4}){0,4})"
+    r"(?:\s*[\u4e00-\u9fff]{0,8}?报道)?\s*[）)]\s*$"
+)
+_POSTED_BY = re.compile(r"^(?:.*\s)?([\w\u4e00-\u9fff&·.-]{2,20})\s+(?:发表于|發表於|posted\s+(?:at|on))\s*\d", re.I)
+_BRACKETED = re.compile(r"(?<![:：])\s[\[【]\s*([\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4}){0,3})\s*[\]】]")
+_EMPTY_LABEL = re.compile(rf"(?:{_LABEL_ALT})\s*[:：]\s*$")
+_BY = re.compile(r"^\s*(?:By|BY|by)\s+(.{3,80}?)\s*$")
+
+
+def split_names(value: str, strict: bool = False) -> list[str]:
+    """Names in a byline value: split on spaces, 、, commas, 和; anything that does not look like a name dropped.
+
+    strict (no colon vouched for the value): Chinese names must also start with a common surname.
+    """
+    value = (value or "").lstrip(" :：/／|｜")
+    value = re.split(r"[:：]", value, maxsplit=1)[0]  # a second colon opens an unlabelled field ("单位：…")
+    value = _PADDED.sub(lambda m: m.group(1) + m.group(2) if m.group(1) in _SURNAMES else m.group(0), value)
+    names: list[str] = []
+    for part in _NAME_SPLIT.split(value):
+        part = part.strip(" .。()（）[]【】<>\"'“”")
+        if not part or _PLACE_REPORT.search(part):  # "山东冠县报道" is where, not who
+            continue
+        part = _NAME_TRAIL.sub("", part) if len(part) > 4 else part
+        if _JUNK.match(part) or _ORGISH.search(part) or part in names:
+            continue
+        if _CJK_NAME.match(part):
+            if not strict or is_likely_name(part) or "·" in part:
+                names.append(part)
+        elif _LATIN_NAME.match(part) and len(part) <= 40:
+            names.append(part)
+    return names
+
+
+def is_likely_name(token: str) -> bool:
+    """A 2–4 character Chinese name starting with a common surname (for names no label vouches for)."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", token) or token in _CHROME_WORDS:
+        return False
+    if token.startswith(_COMPOUND_SURNAMES):
+        return len(token) >= 3
+    return token[0] in _SURNAMES and len(token) <= 3
+
+
+def bare_names(text: str) -> list[str]:
+    """Names in a run with no label: every space/、-separated token must look like a person's name."""
+    tokens = [t for t in re.split(r"[\s\u3000、]+", text.strip()) if t]
+    return tokens if tokens and len(tokens) <= 5 and all(is_likely_name(t) for t in tokens) else []
+
+
+def _latin_names(value: str) -> list[str]:
+    """Latin bylines keep their internal spaces ("Jane Doe, John Roe and Ann Poe")."""
+    parts = re.split(r"\s*(?:,|;|\band\b|&|\|)\s*", value)
+    return [p.strip() for p in parts if p.strip() and _LATIN_NAME.match(p.strip()) and len(p.strip()) <= 40]
+
+
+def _clean_source(value: str) -> str | None:
+    value = value.strip(" :：[]【】")
+    if not value or _URLISH.search(value[:12]):
+        return None
+    m = _SOURCE_CUT.search(value)
+    value = value[: m.start()] if m else value
+    value = value.strip(" :：-—_·")
+    return value if 2 <= len(value) <= 30 and not value.isdigit() else None
+
+
+def _fields(text: str) -> list[tuple[str, str]]:
+    """(role, value) for each label in an attribution text; a value runs to the next label."""
+    hits = list(_LABEL.finditer(text))
+    out = []
+    for i, m in enumerate(hits):
+        end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
+        out.append((_ROLE_OF[m.group(0)], text[m.end() : end]))
+    return out
+
+
+class _Acc:
+    def __init__(self) -> None:
+        self.source: str | None = None
+        self.roles: dict[str, list[str]] = {"reporters": [], "correspondents": [], "editors": []}
+
+    def add(self, role: str, value: str, strict: bool = False) -> bool:
+        if role == "source":
+            src = _clean_source(value)
+            if src and self.source is None:
+                self.source = src
+            return bool(src)
+        if role not in self.roles:
+            return False
+        names = split_names(value, strict)
+        for n in names:
+            if n not in self.roles[role]:
+                self.roles[role].append(n)
+        return bool(names)
+
+    def empty(self) -> bool:
+        return self.source is None and not any(self.roles.values())
+
+
+def parse_line(line: str, acc: _Acc | None = None) -> bool:
+    """True when the whole line is attribution (its fields then go to acc)."""
+    text = line.strip()
+    m = _WRAP.match(text)
+    if m:
+        text = m.group(1)
+    start = _LINE_START.match(text)
+    if not start or len(text) > 100:
+        return False
+    sep = start.group(2) or ""
+    role = _ROLE_OF[start.group(1)]
+    if role == "other" and not sep.strip():
+        return False
+    if role == "source" and not sep.strip() and (start.group(1) in ("来自", "出处") or len(text) - start.end() > 15):
+        return False
+    # without a colon a label must be followed by a short, punctuation-free run of names ("记者 王芳 李强")
+    if not sep.strip() and (_SENTENCE.search(text) or len(text) > 40):
+        return False
+    fields = _fields(text[start.start(1) :])
+    strict = not sep.strip()
+    probe = _Acc()
+    useful = sum(probe.add(r, v, strict) for r, v in fields)
+    known = [(r, v) for r, v in fields if r != "other"]
+    if not useful:
+        # a line of empty labels ("日期: 来源:") is chrome, not a sentence
+        return bool(sep.strip()) and all(not v.strip() for _r, v in fields)
+    # a non-colon byline must be all names: "记者了解到" leaves a non-name value behind
+    if strict and any(r != "source" and v.strip() and not split_names(v, True) for r, v in known):
+        return False
+    if acc is not None:
+        for r, v in fields:
+            acc.add(r, v, strict)
+    return True
+
+
+def strip_byline(paragraph: str, acc: _Acc) -> str:
+    """Cut an opening byline ("本报讯（记者 X 通讯员 Y）", "长江日报记者X 通讯员Y ") or a closing (责任编辑：X)."""
+    text = paragraph
+    m = _OPENING.match(text)
+    if m and _LINE_START.match(m.group("inner")) and _names_only(m.group("inner")):
+        for r, v in _fields(m.group("inner")):
+            acc.add(r, v)
+        text = text[m.end() :]
+    else:
+        text = _strip_spaced_byline(text, acc)
+    m = _CLOSING.search(text)
+    if m:
+        for r, v in _fields(m.group("inner")):
+            acc.add(r, v)
+        text = text[: m.start()]
+    return text.strip()
+
+
+def _names_only(inner: str) -> bool:
+    fields = _fields(inner)
+    return bool(fields) and all(r in ("other", "source") or not v.strip() or split_names(v) for r, v in fields)
+
+
+_SPACED = re.compile(
+    rf"^(?P<org>[\u4e00-\u9fff]{{0,10}}?)(?P<body>(?:(?:{_LABEL_ALT})[:：]?\s*"
+    r"(?:[\u4e00-\u9fff·]{2,6}(?:[\s\u3000、]+|$))+)+)"
+)
+
+
+def _strip_spaced_byline(text: str, acc: _Acc) -> str:
+    m = _SPACED.match(text)
+    if not m or not m.group("body").strip():
+        return text
+    body = m.group("body")
+    fields = _fields(body)
+    if not fields or any(r == "source" for r, _v in fields):
+        return text
+    # each chunk between labels must split cleanly into names, or this is a sentence like "记者 了解到 …"
+    for r, v in fields:
+        if r != "other" and (not v.strip() or len(split_names(v)) != len(v.split())):
+            return text
+    if m.group("org") and not fields[0][0] == "reporters":
+        return text
+    for r, v in fields:
+        acc.add(r, v)
+    return text[m.end() :]
+
+
+def _structured_authors(tree) -> list[str]:
+    names: list[str] = []
+    for item in json_ld(tree):
+        if not isinstance(item, dict) or not str(item.get("@type", "")).endswith(("Article", "Posting", "Report")):
+            continue
+        authors = item.get("author")
+        for a in authors if isinstance(authors, list) else [authors]:
+            name = a.get("name") if isinstance(a, dict) else a
+            if isinstance(name, str) and name.strip():
+                names.extend(n for n in _latin_names(name.strip()) or split_names(name) if n not in names)
+        if names:
+            return names
+    meta = meta_content(tree, "author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author")
+    if meta and not _URLISH.search(meta):
+        meta = re.sub(r"^\s*(?:By|BY|by)\s+", "", meta)
+        names = _latin_names(meta) or split_names(meta)
+    return names
+
+
+def _prefix_names(value: str, vouched: bool) -> list[str]:
+    """Leading names of a value that may run on into other text; without a colon each needs a common surname."""
+    value = re.split(r"[。！？；!?;]" if vouched else r"[。！？；!?;，,]", value, maxsplit=1)[0]
+    names: list[str] = []
+    for token in re.split(r"[\s\u3000、,，]+", value.strip(" :：")):
+        if not token:
+            continue
+        ok = split_names(token) if vouched else ([token] if is_likely_name(token) else [])
+        if not ok:
+            break
+        names.extend(n for n in ok if n not in names)
+    return names
+
+
+def scan_region_line(line: str, acc: _Acc) -> None:
+    """Lenient parse of chrome lines (info line, block after the body): labels may sit anywhere in the line."""
+    if parse_line(line, acc):
+        return
+    for m in re.finditer(rf"(?:^|(?<=[\s|｜/>\]】）)]))(?:{_LABEL_ALT})", line):
+        fields = _fields(line[m.start() :])
+        for role, value in fields[:1]:
+            colon = bool(re.match(r"\s*[:：]", value))
+            if role == "source" and colon:
+                acc.add(role, value)
+            elif role in acc.roles:
+                for name in _prefix_names(value, colon):
+                    if name not in acc.roles[role]:
+                        acc.roles[role].append(name)
+    # portal info lines of the sina/sohu era: "2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]"
+    for m in _BRACKETED.finditer(line):
+        for name in bare_names(m.group(1)):
+            if name not in acc.roles["reporters"]:
+                acc.roles["reporters"].append(name)
+    if (m := _POSTED_BY.match(line)) and not _LABEL.fullmatch(m.group(1)):
+        name = m.group(1)
+        if name not in acc.roles["reporters"]:
+            acc.roles["reporters"].append(name)
+
+
+def _join_empty_labels(lines: list[str]) -> list[str]:
+    """"作者：" and its value often sit in separate elements; glue them back together."""
+    out: list[str] = []
+    for line in lines:
+        if out and _EMPTY_LABEL.search(out[-1]) and len(line) <= 40:
+            out[-1] = out[-1] + line
+        else:
+            out.append(line)
+    return out
+
+
+def _closing_names(para: str, acc: _Acc) -> str:
+    """A story ending "……（常书香 马丹阳）" or "……（记者 胡晓蓉）": the names are its reporters."""
+    m = _BARE_CLOSING.search(para)
+    if not m:
+        return para
+    labelled = "记者" in m.group(0) or "报道" in m.group(0)
+    names = split_names(m.group("names")) if labelled else bare_names(m.group("names"))
+    if not names:
+        return para
+    for n in names:
+        if n not in acc.roles["reporters"]:
+            acc.roles["reporters"].append(n)
+    return para[: m.start()].rstrip()
+
+
+def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attribution:
+    acc = _Acc()
+    kept: list[str] = []
+    last = len(paragraphs) - 1
+    for i, para in enumerate(paragraphs):
+        if parse_line(para, acc):
+            continue
+        if i < 3:
+            if (m := _BY.match(para)) and (names := _latin_names(m.group(1))):
+                acc.roles["reporters"].extend(n for n in names if n not in acc.roles["reporters"])
+                continue
+            if names := bare_names(para):  # a name alone under the headline is the author's
+                acc.roles["reporters"].extend(n for n in names if n not in acc.roles["reporters"])
+                continue
+            if len(para) <= 60 and _POSTED_BY.match(para):
+                scan_region_line(para, acc)
+                continue
+        # opening bylines sit in the first paragraphs, closing editor notes in the last ones
+        if i < 3 or i > last - 3:
+            para = strip_byline(para, acc)
+        if i > last - 3:
+            para = _closing_names(para, acc)
+        if para:
+            kept.append(para)
+    if tree is not None:
+        regions = page_regions(tree, main_node, extract_title(tree))
+        info = _join_empty_labels(regions.info)
+        for line in info + _join_empty_labels(regions.tail):
+            scan_region_line(line, acc)
+        if not acc.roles["reporters"]:
+            for line in info[:2]:  # a name alone under the headline is the author's
+                acc.roles["reporters"].extend(n for n in bare_names(line) if n not in acc.roles["reporters"])
+        if not any(acc.roles.values()):
+            for line in (regions.info + regions.head)[:8]:
+                m = _BY.match(line)
+                if m and (names := _latin_names(m.group(1))):
+                    acc.roles["reporters"] = names
+                    break
+        if not any(acc.roles.values()):
+            acc.roles["reporters"] = _structured_authors(tree)
+    return Attribution(kept, acc.source, **acc.roles)

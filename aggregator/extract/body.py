@@ -1,0 +1,366 @@
+"""Main-content detection: a text-density / link-density scorer over the lxml tree.
+
+How it works (one bottom-up pass, then one walk over the winner):
+
+1. Boilerplate subtrees are skipped: chrome tags (nav, aside, footer, script...), and elements whose class/id/role
+   say share/comment/related/footer... (see ``xpaths``). The latter are "soft": when such an element turns out to
+   hold most of the page's running text it is kept after all.
+2. Every text block (the inline text under one block element) is judged: link-heavy blocks and short
+   unpunctuated snippets count as *bad* text, the rest as *good* text (minus its link text, which is bad).
+3. Each container element scores ``good - PENALTY * bad`` over its subtree; the best-scoring container is the
+   main node. This favours the tightest element that still holds nearly all running text, and naturally takes in a
+   body split over sibling blocks when the siblings carry more good than bad text.
+4. The main node is walked into paragraphs (one per block element or <br> run); link-heavy lines, chrome lines
+   (分享到, Copyright...) and the leading repeat of the title are dropped, and a chrome section label
+   (相关阅读, 上一篇, Related articles...) ends the body when most of the text is already behind it.
+
+Nothing reads page-specific markup; no thresholds come from single pages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from aggregator.extract.dom import HARD, SOFT, drop_kind, select
+from aggregator.extract.xpaths import (
+    BLOCK_TAGS,
+    CANDIDATE_TAGS,
+    COPYRIGHT_LINE,
+    DATE_TOKENS,
+    DISCLAIMER_LINE,
+    HEADING_TAGS,
+    LINE_LABEL_RE,
+    SECTION_LABEL_RE,
+)
+
+
+@dataclass
+class MainContent:
+    node: object | None
+    paragraphs: list[str] = field(default_factory=list)
+    is_article: bool = False
+
+
+# Bad text (links, menu snippets) weighs a little more than good text, so a container that adds as much chrome as
+# prose loses to the tighter one without it.
+PENALTY = 1.5
+# Link text is dropped again when paragraphs are written out, so it costs less than chrome that would be kept.
+LINK_WEIGHT = 0.15
+SNIPPET_WEIGHT = 0.5
+# A summary after a headline link is a teaser; beyond this many characters it is more likely a paragraph that
+# follows an ad or a link box injected into the article, so only this much of it is counted as teaser.
+TEASER_CAP = 150
+# A block is link-heavy when more than this share of its characters sits inside <a>.
+LINK_HEAVY = 0.5
+# Unpunctuated blocks shorter than this (in characters) are menu items, labels, buttons rather than prose.
+SNIPPET_CHARS = 25
+# This many snippets in a row inside the main block are a widget, not the article.
+SNIPPET_RUN = 3
+
+# is_article thresholds, in "units": one per CJK character, one per non-CJK word. A short Chinese news brief has
+# ~150 characters; an English one ~80 words. Below these, or when links dominate the main block, it is a hub,
+# list, tag or contact page.
+MIN_ARTICLE_UNITS_CJK = 120
+MIN_ARTICLE_UNITS_WORDS = 60
+MAX_ARTICLE_LINK_DENSITY = 0.4
+
+_PUNCT = re.compile(r"[，。！？；：、“”「」,.;!?]")
+_WS = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(r"[^\W\d_]{2,}|\d+")
+
+
+def _chars(text: str | None) -> int:
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") if text else 0
+
+
+GOOD, LINKY, SNIP = 1, 2, 3
+
+
+def _judge(t: int, link: int, punct: int) -> tuple[float, float, int]:
+    """(good, bad, kind) of one text block."""
+    if t == 0:
+        return 0.0, 0.0, 0
+    if link > LINK_HEAVY * t:
+        return 0.0, LINK_WEIGHT * t, LINKY
+    if punct == 0 and t < SNIPPET_CHARS:
+        return 0.0, SNIPPET_WEIGHT * t, SNIP
+    return float(t - link), LINK_WEIGHT * link, GOOD
+
+
+class _Scorer:
+    """Bottom-up pass: good/bad text per element, and the boilerplate subtrees skipped on the way.
+
+    Besides link density, it recognises teaser lists (headline link, then a summary, repeated): a good block that
+    directly follows a link-heavy one (snippets such as dates in between are transparent) is counted as bad text
+    in every container holding both, so "more stories" streams full of summaries do not outweigh a short article.
+    """
+
+    def __init__(self, keep: set | None = None):
+        self.scores: dict = {}  # candidate element -> (good, bad)
+        self.dropped: dict = {}  # element -> (kind, good) for skipped subtrees
+        self.keep = keep or set()
+
+    def visit(self, el, in_link: bool = False):
+        """(good, bad, inline chars, inline link chars, inline punct, first kind, first good, last kind)."""
+        tag = el.tag
+        kind = drop_kind(el) if el not in self.keep else 0
+        if kind == HARD:
+            self.dropped[el] = (HARD, 0.0)
+            return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
+        in_link = in_link or tag == "a"
+        good = bad = teaser = 0.0
+        first_kind, first_good, last_kind = 0, 0.0, 0
+        text = el.text
+        t = _chars(text)
+        p = len(_PUNCT.findall(text)) if t else 0
+        link = t if in_link else 0
+        for child in el:
+            ctag = child.tag
+            if isinstance(ctag, str):
+                cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link)
+                good += cg
+                bad += cb
+                if ctag in BLOCK_TAGS:
+                    # the block child closes our running inline text
+                    g, b, k = _judge(t, link, p)
+                    good += g
+                    bad += b
+                    t = link = p = 0
+                    if k and k != SNIP:
+                        if k == GOOD and last_kind == LINKY:
+                            teaser += min(g, TEASER_CAP)
+                        if not first_kind:
+                            first_kind, first_good = k, g
+                        last_kind = k
+                else:
+                    t += ct
+                    link += cl
+                    p += cp
+                if cfk:
+                    if cfk == GOOD and last_kind == LINKY:
+                        teaser += min(cfg, TEASER_CAP)
+                    if not first_kind:
+                        first_kind, first_good = cfk, cfg
+                    last_kind = clk
+            tail = child.tail
+            if tail:
+                n = _chars(tail)
+                if n:
+                    t += n
+                    p += len(_PUNCT.findall(tail))
+                    if in_link:
+                        link += n
+        if tag in BLOCK_TAGS:
+            g, b, k = _judge(t, link, p)
+            good += g
+            bad += b
+            t = link = p = 0
+            if k and k != SNIP:
+                if k == GOOD and last_kind == LINKY:
+                    teaser += min(g, TEASER_CAP)
+                if not first_kind:
+                    first_kind, first_good = k, g
+                last_kind = k
+        if teaser:
+            good -= teaser
+            bad += teaser
+        if kind:
+            self.dropped[el] = (kind, good)
+            return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
+        if tag in CANDIDATE_TAGS:
+            self.scores[el] = (good, bad)
+        return good, bad, t, link, p, first_kind, first_good, last_kind
+
+
+def _best(scores: dict):
+    best, best_score = None, 0.0
+    for el, (good, bad) in scores.items():
+        s = good - PENALTY * bad
+        if s >= best_score:  # later = outer on ties: keep headings and captions that cost nothing
+            best, best_score = el, s
+    return best
+
+
+def _score(root):
+    scorer = _Scorer()
+    body = root.find("body")
+    top = body if body is not None else root
+    scorer.visit(top)
+    page_good = scorer.scores.get(top, (0.0, 0.0))[0]
+    # a soft-dropped element that holds more running text than everything kept is the article, misnamed
+    rescue = {el for el, (kind, good) in scorer.dropped.items() if kind == SOFT and good > max(page_good, 200)}
+    if rescue:
+        scorer = _Scorer(keep=rescue)
+        scorer.visit(top)
+    return scorer
+
+
+# --- paragraphs ------------------------------------------------------------------------------------------------
+
+
+class _Block:
+    __slots__ = ("parts", "link", "tag")
+
+    def __init__(self, tag):
+        self.parts: list[str] = []
+        self.link = 0
+        self.tag = tag
+
+
+def _collect(node, dropped) -> list[tuple[str, int, str]]:
+    """(text, link chars, block tag) for every paragraph under ``node``, in document order."""
+    out: list[tuple[str, int, str]] = []
+    cur = [_Block(node.tag)]
+
+    def flush(next_tag):
+        blk = cur[0]
+        if blk.parts:
+            text = _WS.sub(" ", "".join(blk.parts)).strip().strip("\u3000\xa0 ")
+            if text:
+                out.append((text, blk.link, blk.tag))
+        cur[0] = _Block(next_tag)
+
+    def add(text, in_link):
+        if text:
+            cur[0].parts.append(text)
+            if in_link:
+                cur[0].link += _chars(text)
+
+    def walk(el, in_link, block_tag):
+        tag = el.tag
+        in_link = in_link or tag == "a"
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            flush(tag)
+        add(el.text, in_link)
+        for child in el:
+            if isinstance(child.tag, str) and child not in dropped:
+                walk(child, in_link, tag if is_block else block_tag)
+            add(child.tail, in_link)
+        if is_block:
+            flush(block_tag)
+
+    walk(node, False, node.tag)
+    flush(node.tag)
+    return out
+
+
+def _norm(text: str) -> str:
+    return _WS.sub("", text).lower()
+
+
+def _repeats_title(text: str, title: str | None) -> bool:
+    if not title:
+        return False
+    a, b = _norm(text), _norm(title)
+    if not a or not b:
+        return False
+    # <title> often carries the site name: "Headline_Site" or "Headline - Site"
+    return a == b or (len(a) >= 6 and a in b and len(a) >= 0.4 * len(b)) or (len(b) >= 6 and b in a and len(a) < 1.3 * len(b))
+
+
+def _units(text: str) -> int:
+    cjk = len(_CJK.findall(text))
+    if cjk > 0.3 * len(text):
+        return cjk
+    return len(_WORD.findall(text))
+
+
+def _is_snippet(text: str, n: int) -> bool:
+    return n < SNIPPET_CHARS and not _PUNCT.search(text)
+
+
+def _drop_snippet_runs(kept: list[tuple[str, int]]) -> list[str]:
+    """Remove runs of SNIPPET_RUN+ consecutive short unpunctuated lines: player controls, infobox labels, menus.
+
+    A lone short line (a subheading, "1.豆子提前浸泡") sits between prose and survives.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for text, n in kept:
+        if _is_snippet(text, n):
+            run.append(text)
+            continue
+        if len(run) < SNIPPET_RUN:
+            out += run
+        run = []
+        out.append(text)
+    if len(run) < SNIPPET_RUN:
+        out += run
+    return out
+
+
+def _paragraphs(blocks: list[tuple[str, int, str]], title: str | None) -> list[str]:
+    kept: list[tuple[str, int]] = []
+    total = sum(_chars(t) - link for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t)))
+    seen = 0
+    for i, (text, link, tag) in enumerate(blocks):
+        n = _chars(text)
+        prose = n - link
+        if link > LINK_HEAVY * n:
+            continue
+        if n <= 40 and SECTION_LABEL_RE.match(text):
+            # chrome heading inside the body: stop when the article is mostly behind us, else step over it
+            if seen >= 0.5 * total:
+                break
+            continue
+        if n <= 60 and LINE_LABEL_RE.match(text):
+            continue
+        if n <= 300 and (COPYRIGHT_LINE.match(text) or DISCLAIMER_LINE.search(text)):
+            if seen >= 0.5 * total:
+                break
+            continue
+        if n <= 80 and _is_date_line(text):
+            continue
+        if i < 4 and not kept and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title):
+            seen += prose
+            continue
+        seen += prose
+        kept.append((text, n))
+    return _drop_snippet_runs(kept)
+
+
+def _is_date_line(text: str) -> bool:
+    """A line that is only a date/time stamp ("Updated 1:39 am EST, Nov 20, 2019", "2024-05-20 06:48").
+
+    Lines that also name a source or author are left for the attribution module.
+    """
+    return bool(_DIGIT.search(text)) and len(_WS.sub("", DATE_TOKENS.sub("", text))) <= 2
+
+
+def _is_article(paragraphs: list[str], good: float, bad: float) -> bool:
+    text = "".join(paragraphs)
+    if not text:
+        return False
+    units = _units(text)
+    cjk = len(_CJK.findall(text)) > 0.3 * len(text)
+    if units < (MIN_ARTICLE_UNITS_CJK if cjk else MIN_ARTICLE_UNITS_WORDS):
+        return False
+    return bad <= MAX_ARTICLE_LINK_DENSITY * (good + bad) * 2 or good >= 2 * bad
+
+
+def find_main(tree, selector: str | None = None, title: str | None = None) -> MainContent:
+    if tree is None:
+        return MainContent(None)
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    if selector:
+        found = select(root, selector)
+        if found:
+            dropped = set()
+            paragraphs = []
+            for el in found:
+                blocks = _collect(el, dropped)
+                paragraphs += [t for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t))]
+            paragraphs = _paragraphs([(p, 0, "p") for p in paragraphs], title)
+            units = _units("".join(paragraphs))
+            return MainContent(found[0], paragraphs, units >= MIN_ARTICLE_UNITS_WORDS)
+    scorer = _score(root)
+    node = _best(scorer.scores)
+    if node is None:
+        return MainContent(None)
+    good, bad = scorer.scores[node]
+    paragraphs = _paragraphs(_collect(node, scorer.dropped), title)
+    return MainContent(node, paragraphs, _is_article(paragraphs, good, bad))

@@ -1,0 +1,267 @@
+"""Publication dates.
+
+Order of trust: a site selector; structured metadata (meta tags, JSON-LD, <time>); then dates printed in the info
+line between the headline and the body, or in the first lines of the body. Teaser lists, sidebars and anything after
+the main node are never read: their dates belong to other articles.
+
+Output is ISO 8601 with seconds. A page without a zone is read as China time (+08:00); a zone the page states is
+kept. When only the day is known the time is 00:00:00, so every result has the same shape and sorts correctly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from aggregator.extract.metadata import (
+    extract_title,
+    in_teaser,
+    json_ld,
+    node_text,
+    page_lines,
+    page_regions,
+    select_nodes,
+)
+
+__all__ = ["CHINA_TZ", "extract_published", "find_dates", "parse_date"]
+
+CHINA_TZ = timezone(timedelta(hours=8))
+_MIN_YEAR = 1970
+
+_TIME = r"(?:[T\s]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})(?:\.\d+)?)?\s*秒?)?"
+_ZONE = r"\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?"
+_YMD_CJK = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]" + _TIME)
+_YMD_NUM = re.compile(r"(?<![\d.])(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?![\d])" + _TIME + _ZONE)
+# a date without a year only counts with a time or a label: "1月7日" alone is usually an event in the story
+_MD_TIME = re.compile(
+    r"(?<![\d\-/.年])(\d{1,2})\s*(?:[-/]|月)\s*(\d{1,2})\s*日?\s+(\d{1,2})\s*[:：时]\s*(\d{2})"
+)
+# US order on old ASP-built portals ("7/5/2005 9:23:57 PM"); day first only when the first number cannot be a month
+_MDY = re.compile(
+    r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?)?"
+)
+# European day-first dotted dates ("28.04.2023, 19:20 Uhr")
+_DMY_DOT = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])(?:,?\s*(?:um\s*)?(\d{1,2}):(\d{2}))?")
+_MD_CJK = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_LABEL = re.compile(
+    r"(发布时间|发表时间|发布日期|发表日期|出版日期|时间|日期|发表于|发布于|更新时间|編輯時間|發佈時間|發表於|"
+    r"posted|published|date)\s*[:：]?\s*$",
+    re.I,
+)
+
+_META_NAMES = (
+    "article:published_time",
+    "article:published:time",
+    "og:article:published_time",
+    "datepublished",
+    "publishdate",
+    "publish_date",
+    "publish-date",
+    "pubdate",
+    "og:release_date",
+    "release_date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "date",
+)
+
+
+def _build(y, mo, d, h=None, mi=None, s=None, zone=None) -> datetime | None:
+    try:
+        y, mo, d = int(y), int(mo), int(d)
+        h, mi, s = int(h or 0), int(mi or 0), int(s or 0)
+        if not _MIN_YEAR <= y <= 2100 or h > 23 or mi > 59 or s > 59:
+            return None
+        return datetime(y, mo, d, h, mi, s, tzinfo=_zone(zone))
+    except (TypeError, ValueError):
+        return None
+
+
+def _zone(text: str | None) -> timezone:
+    if not text or text in ("UTC", "GMT", "Z"):
+        return UTC if text else CHINA_TZ
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+
+
+def _infer_year(mo: int, d: int, h: int, mi: int, ref: datetime) -> datetime | None:
+    """The latest year that does not put the date after ref (a listing shows the current year's dates)."""
+    for year in range(ref.year, ref.year - 5, -1):
+        dt = _build(year, mo, d, h, mi)
+        if dt is not None and dt <= ref + timedelta(minutes=5):
+            return dt
+    return None
+
+
+def find_dates(
+    text: str, ref: datetime | None = None, allow_partial: bool = False
+) -> list[tuple[int, datetime, bool]]:
+    """(position, datetime, labelled) for each date in text, in order of position."""
+    found: list[tuple[int, datetime, bool]] = []
+    spans: list[tuple[int, int]] = []
+
+    def add(m, dt):
+        if dt is None or any(a <= m.start() < b for a, b in spans):
+            return
+        spans.append(m.span())
+        found.append((m.start(), dt, bool(_LABEL.search(text[max(0, m.start() - 12) : m.start()]))))
+
+    for m in _YMD_CJK.finditer(text):
+        add(m, _build(*m.groups()))
+    for m in _YMD_NUM.finditer(text):
+        y, _sep, mo, d, h, mi, s, z = m.groups()
+        add(m, _build(y, mo, d, h, mi, s, z))
+    for m in _DMY_DOT.finditer(text):
+        d, mo, y, h, mi = m.groups()
+        add(m, _build(y, mo, d, h, mi))
+    for m in _MDY.finditer(text):
+        a, b, y, h, mi, sec, ampm = m.groups()
+        mo, d = (b, a) if int(a) > 12 else (a, b)
+        if h and ampm:
+            h = str(int(h) % 12 + (12 if ampm.lower() == "pm" else 0))
+        add(m, _build(y, mo, d, h, mi, sec))
+    if ref is not None:
+        for m in _MD_TIME.finditer(text):
+            mo, d, h, mi = (int(g) for g in m.groups())
+            add(m, _infer_year(mo, d, h, mi, ref))
+        if allow_partial:
+            for m in _MD_CJK.finditer(text):
+                if _LABEL.search(text[max(0, m.start() - 12) : m.start()]):
+                    add(m, _infer_year(int(m.group(1)), int(m.group(2)), 0, 0, ref))
+    found.sort(key=lambda t: t[0])
+    return found
+
+
+def parse_date(value: str | None, ref: datetime | None = None) -> datetime | None:
+    """The first date in a short string (meta content, datetime attribute, info line)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit() and len(value) in (10, 13):  # epoch seconds / milliseconds
+        try:
+            return datetime.fromtimestamp(int(value[:10]), tz=UTC)
+        except (OverflowError, ValueError, OSError):
+            return None
+    hits = find_dates(value[:200], ref, allow_partial=True)
+    return hits[0][1] if hits else None
+
+
+def _iso(dt: datetime) -> str:
+    return dt.replace(microsecond=0).isoformat()
+
+
+def _ok(dt: datetime | None, ref: datetime) -> bool:
+    return dt is not None and dt <= ref + timedelta(days=1)
+
+
+_HAS_TIME = re.compile(r"\d{1,2}\s*[:：时]\s*\d{2}")
+_HAS_ZONE = re.compile(r"\d(?:Z|\s*[+-]\d{2}:?\d{2})\s*$|\b(?:UTC|GMT)\b")
+_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
+
+
+def _structured_values(tree) -> list[str]:
+    values: list[str] = []
+    for item in json_ld(tree):
+        v = item.get("datePublished") or item.get("dateCreated")
+        if isinstance(v, str):
+            values.append(v)
+    if not values:  # JSON-LD that json.loads rejects (comments, stray commas) still names the date plainly
+        for script in tree.xpath('//script[contains(@type,"ld+json")]'):
+            values.extend(_LD_DATE.findall(script.text or ""))
+    values.extend(_meta_dates(tree))
+    for node in tree.xpath('//*[@itemprop="datePublished"]|//time[@pubdate]'):
+        v = node.get("content") or node.get("datetime") or node_text(node)
+        if v:
+            values.append(v)
+    return values
+
+
+def _from_structured(tree, ref: datetime) -> datetime | None:
+    """The most precise structured date: one with a zone beats one with only a time beats a bare day."""
+    best, best_rank = None, -1
+    for value in _structured_values(tree):
+        dt = parse_date(value, ref) or _parse_loose(value)
+        if not _ok(dt, ref):
+            continue
+        rank = bool(_HAS_TIME.search(value)) + bool(_HAS_ZONE.search(value.strip()))
+        if rank > best_rank:
+            best, best_rank = dt, rank
+        if rank == 2:
+            break
+    return best
+
+
+def _parse_loose(value: str) -> datetime | None:
+    """Textual dates in metadata ("Fri Apr 28 19:20:36 CEST 2023"); dateparser is slow, so only for short values."""
+    if len(value) > 60 or not re.search(r"[A-Za-z]{3}", value) or not re.search(r"\d{4}", value):
+        return None
+    try:
+        import dateparser
+
+        dt = dateparser.parse(value, settings={"RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": "Asia/Shanghai"})
+    except Exception:  # noqa: BLE001 - an unparseable value is just not a date
+        return None
+    return dt if dt is not None and dt.year >= _MIN_YEAR else None
+
+
+def _meta_dates(tree) -> list[str]:
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        if key in _META_NAMES and key not in found and (meta.get("content") or "").strip():
+            found[key] = meta.get("content")
+    return [found[n] for n in _META_NAMES if n in found]
+
+
+def extract_published(tree, main_node=None, fetched_at=None, selector: str | None = None) -> str | None:
+    ref = fetched_at or datetime.now(CHINA_TZ)
+    if ref.tzinfo is None:
+        ref = ref.replace(tzinfo=CHINA_TZ)
+    if selector:
+        for node in select_nodes(tree, selector):
+            text = (
+                node
+                if isinstance(node, str)
+                else (node.get("datetime") or node.get("content") or node_text(node))
+            )
+            if _ok(dt := parse_date(text, ref), ref):
+                return _iso(dt)
+    structured = _from_structured(tree, ref)
+    if structured is not None and (structured.hour, structured.minute, structured.second) != (0, 0, 0):
+        return _iso(structured)
+    regions = page_regions(tree, main_node, extract_title(tree))
+    text = "\n".join(regions.info + regions.head)
+    hits = [h for h in find_dates(text, ref, allow_partial=True) if _ok(h[1], ref)]
+    printed = ([h for h in hits if h[2]] or hits or [None])[0]
+    if structured is not None:
+        # metadata that gives only the day: the info line often prints the same day with the time
+        if printed is not None and printed[1].date() == structured.date():
+            return _iso(printed[1])
+        return _iso(structured)
+    if printed is not None:
+        return _iso(printed[1])
+    for node in tree.iter("time"):
+        if node.get("datetime") and not in_teaser(node) and _ok(dt := parse_date(node.get("datetime"), ref), ref):
+            return _iso(dt)
+    return _first_labelled(tree, ref)
+
+
+def _first_labelled(tree, ref: datetime) -> str | None:
+    """Last resort when the headline/body split failed: the first "发布时间：…" outside any teaser container.
+
+    The story's own info line precedes related-article lists in document order, and teaser containers are skipped.
+    """
+    for line, el in page_lines(tree):
+        if "：" not in line and ":" not in line:
+            continue
+        for _pos, dt, labelled in find_dates(line, ref):
+            if labelled and _ok(dt, ref) and not in_teaser(el):
+                return _iso(dt)
+    return None

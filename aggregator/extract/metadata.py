@@ -1,0 +1,295 @@
+"""Title and site name.
+
+Portals decorate <title> with their own name and section path ("标题_新闻中心_XX网", "Headline | Site"), and reposts
+carry markers like 【转载】; the story title is what is left once those are gone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+__all__ = [
+    "clean_title",
+    "extract_site_name",
+    "extract_title",
+    "Regions",
+    "in_teaser",
+    "page_lines",
+    "page_regions",
+    "node_text",
+    "json_ld",
+    "meta_content",
+    "select_nodes",
+    "split_title",
+]
+
+_REPOST = re.compile(
+    r"^\s*(?:【\s*转载\s*】|\[\s*转载\s*\]|［\s*转载\s*］|转载\s*[:：])\s*|\s*(?:【\s*转载\s*】|\[\s*转载\s*\])\s*$"
+)
+_WS = re.compile(r"\s+")
+# spaced separators are safe anywhere; unspaced "-" only counts when it touches CJK text, since Latin titles use
+# it inside words ("COVID-19", "Kalifat-Rufen")
+_SEP = re.compile(
+    r"\s*[_｜|]+\s*"
+    r"|\s+[-–—·»:：]\s+"
+    r"|\s*--+\s*"
+    r"|\s*»\s*"
+    r"|(?<=[\u3000-\u9fff\uff00-\uffef])-(?=\S)"
+    r"|(?<=\S)-(?=[\u3000-\u9fff\uff00-\uffef])"
+)
+_SITE_HINT = re.compile(
+    r"(网|站|报|台|频道|新闻|资讯|在线|中心|门户|博客|论坛|社区|\.com|\.cn|\.net|\.org)$", re.I
+)
+
+
+def select_nodes(tree, selector: str) -> list:
+    """Nodes matching a CSS selector, or an XPath expression when it starts with '/' or '('; [] when invalid."""
+    try:
+        if selector.lstrip().startswith(("/", "(")):
+            found = tree.xpath(selector)
+            return found if isinstance(found, list) else [found]
+        return tree.cssselect(selector)
+    except (etree.XPathError, ValueError, SyntaxError, Exception):  # noqa: BLE001 - bad site config must not crash
+        return []
+
+
+def node_text(node) -> str:
+    if isinstance(node, str):
+        return _WS.sub(" ", node).strip()
+    try:
+        return _WS.sub(" ", node.text_content()).strip()
+    except (AttributeError, ValueError):
+        return ""
+
+
+def meta_content(tree, *names: str) -> str | None:
+    """First non-empty <meta> content whose name/property/itemprop matches one of names (case-insensitive)."""
+    wanted = {n.lower() for n in names}
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
+        key = key.strip().lower()
+        content = (meta.get("content") or "").strip()
+        if key in wanted and content and key not in found:
+            found[key] = content
+    for n in names:
+        if n.lower() in found:
+            return found[n.lower()]
+    return None
+
+
+def json_ld(tree) -> list[dict]:
+    """All JSON-LD objects on the page, flattened through @graph and top-level lists."""
+    out: list[dict] = []
+    for script in tree.xpath('//script[contains(translate(@type,"JSON","json"),"ld+json")]'):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                out.append(item)
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(item["@graph"])
+    return out
+
+
+def clean_title(text: str | None) -> str:
+    if not text:
+        return ""
+    text = _WS.sub(" ", text).strip()
+    prev = None
+    while prev != text:
+        prev, text = text, _REPOST.sub("", text).strip()
+    return text
+
+
+def split_title(text: str) -> list[str]:
+    return [s.strip() for s in _SEP.split(text) if s and s.strip()]
+
+
+def _strip_site(text: str, site_name: str | None) -> str:
+    parts = split_title(text)
+    if len(parts) <= 1:
+        return text
+    if site_name:
+        site = site_name.strip().lower()
+        kept = [p for p in parts if p.lower() != site and p.lower() not in site]
+        if kept:
+            parts = kept
+    # the headline is the longest segment; segments after it are section/portal names, while a short segment
+    # before it is usually a column name the portal put first ("多维博客 » 标题")
+    longest = max(range(len(parts)), key=lambda i: len(parts[i]))
+    return parts[longest]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s\W_]+", "", text).lower()
+
+
+def extract_title(tree, site_name: str | None = None, selector: str | None = None) -> str | None:
+    if selector:
+        for node in select_nodes(tree, selector):
+            if text := clean_title(node_text(node)):
+                return text
+    title_tag = clean_title(tree.findtext(".//title"))
+    og = clean_title(meta_content(tree, "og:title", "twitter:title"))
+    refs = [_norm(t) for t in (title_tag, og) if t]
+    # a heading confirmed by <title>/og:title is the cleanest form: no portal decoration at all; h1 first, since
+    # old portals put the headline in h2 under a logo h1
+    for tag in ("h1", "h2"):
+        for node in list(tree.iter(tag))[:6]:
+            head = clean_title(node_text(node))
+            nh = _norm(head)
+            if len(nh) >= 4 and any(r.startswith(nh) and len(nh) >= 0.4 * len(r) for r in refs):
+                return head
+    for cand in (og, title_tag):
+        if cand:
+            return _strip_site(cand, site_name) or cand
+    for node in tree.iter("h1"):
+        if head := clean_title(node_text(node)):
+            return head
+    return None
+
+
+def extract_site_name(tree, url: str | None = None) -> str | None:
+    name = meta_content(tree, "og:site_name", "application-name", "apple-mobile-web-app-title", "site_name")
+    if name:
+        return _WS.sub(" ", name).strip()
+    title = clean_title(tree.findtext(".//title"))
+    parts = split_title(title)
+    if len(parts) > 1:
+        last = parts[-1]
+        if len(last) <= 30 and last != max(parts, key=len) and (_SITE_HINT.search(last) or len(parts) > 2):
+            return last
+    for item in json_ld(tree):
+        pub = item.get("publisher")
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str) and pub["name"].strip():
+            return pub["name"].strip()
+    return None
+
+
+# --- page regions shared by the date and attribution parsers
+
+# containers whose text belongs to other articles
+_TEASER_TAGS = {"li", "ul", "ol", "nav", "aside", "footer", "dl", "dd", "marquee"}
+_TEASER_HINT = re.compile(
+    r"related|recommend|sidebar|side-|hot|rank|list|footer|comment|xgyd|tuijian|remen", re.I
+)
+_SKIP_TAGS = {"script", "style", "noscript", "select", "option", "textarea", "head", "title", "button"}
+_BLOCK_TAGS = {
+    "p", "div", "td", "th", "tr", "table", "li", "ul", "ol", "dd", "dt", "dl", "h1", "h2", "h3", "h4", "h5", "h6",
+    "article", "section", "main", "header", "footer", "aside", "nav", "body", "blockquote", "center", "pre", "form",
+    "figure", "figcaption",
+}  # fmt: skip
+_TAIL_STOP = re.compile(
+    r"^(相关|延伸|推荐|热门|最新|猜你|上一篇|下一篇|更多|网友评论|发表评论|分享到|Related|More)"
+)
+_INFO_LINES = 15
+_HEAD_CHARS = 200
+
+
+@dataclass
+class Regions:
+    """Lines of page text around the story: info (between headline and body), head/tail of the main node."""
+
+    info: list[str] = field(default_factory=list)
+    head: list[str] = field(default_factory=list)
+    tail: list[str] = field(default_factory=list)
+
+
+def in_teaser(el, stop=None) -> bool:
+    while el is not None and el is not stop:
+        if not isinstance(el.tag, str):
+            return False
+        if el.tag in _TEASER_TAGS:
+            return True
+        if _TEASER_HINT.search((el.get("class") or "") + " " + (el.get("id") or "")):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _block(el):
+    while el is not None and el.tag not in _BLOCK_TAGS:
+        el = el.getparent()
+    return el
+
+
+def page_lines(tree) -> list[tuple[str, object]]:
+    """(text, owner element) per visual line in document order: inline runs joined, split at blocks and <br>."""
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    lines: list[tuple[list[str], object, object]] = []
+    skip: set = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        parent = el.getparent()
+        if el.tag in _SKIP_TAGS or parent in skip:
+            skip.add(el)
+        runs = []
+        if el not in skip and el.text and el.text.strip():
+            runs.append((el.text, el, False))
+        if parent is not None and parent not in skip and el.tail and el.tail.strip():
+            runs.append((el.tail, parent, el.tag == "br" or el.tag in _BLOCK_TAGS))
+        for text, owner, breaks in runs:
+            block = _block(owner)
+            if lines and lines[-1][1] is block and not breaks:
+                lines[-1][0].append(text.strip())
+            else:
+                lines.append(([text.strip()], block, owner))
+    return [(re.sub(r"\s+", " ", " ".join(parts)).strip(), owner) for parts, _b, owner in lines]
+
+
+def _inside(el, node) -> bool:
+    while el is not None:
+        if el is node:
+            return True
+        el = el.getparent()
+    return False
+
+
+def page_regions(tree, main_node, title: str | None) -> Regions:
+    lines = page_lines(tree)
+    if not lines:
+        return Regions()
+    title_at = None
+    if title:
+        key = re.sub(r"\s+", "", title)[:12]
+        for i, (text, _el) in enumerate(lines):
+            compact = re.sub(r"\s+", "", text)
+            if key and key in compact and len(compact) <= len(title) + 40:
+                title_at = i
+                break
+    main_at = [i for i, (_t, el) in enumerate(lines) if main_node is not None and _inside(el, main_node)]
+    first_main = main_at[0] if main_at else None
+    if title_at is not None:
+        start = title_at + 1
+        end = first_main if first_main is not None and first_main > title_at else start + _INFO_LINES
+    elif first_main is not None:
+        start, end = max(0, first_main - 8), first_main
+    else:
+        start = end = 0
+    end = min(end, start + _INFO_LINES)
+    info = [t for t, el in lines[start:end] if not in_teaser(el)]
+    head: list[str] = []
+    for i in main_at[:8]:
+        # the first lines of the body, by size: short kicker/byline/date lines all fit, long paragraphs end it
+        if i >= start and not in_teaser(lines[i][1], main_node) and sum(map(len, head)) < _HEAD_CHARS:
+            head.append(lines[i][0])
+    tail: list[str] = []
+    if main_at:
+        for t, el in lines[main_at[-1] + 1 : main_at[-1] + 12]:
+            if in_teaser(el) or _TAIL_STOP.match(t):
+                break
+            tail.append(t)
+    return Regions(info, head, tail)

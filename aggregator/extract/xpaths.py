@@ -1,0 +1,123 @@
+"""Tag sets, boilerplate class/id patterns and boilerplate labels used by the body extractor.
+
+Kept in one place (as trafilatura does with its xpaths) so that tuning the vocabulary never means touching the
+scoring code. Everything here is generic: no site names, no per-page rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Never content: dropped with their whole subtree wherever they appear.
+DROP_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video",
+        "audio", "map", "select", "option", "button", "input", "textarea", "nav", "aside", "footer", "head",
+        "title", "meta", "link", "base", "dialog", "menu", "figcaption",
+    }
+)  # fmt: skip
+
+# Structural elements that usually hold chrome, but that some sites wrap around the whole page (ASP.NET puts every
+# page in a <form>): dropped only while they hold less than half of the page's good text.
+SOFT_DROP_TAGS = frozenset({"form", "header"})
+
+# Elements that end a paragraph. Everything else (span, a, font, strong, ...) is inline and joins its neighbours.
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "body", "html", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
+        "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "blockquote", "pre",
+        "figure", "figcaption", "header", "footer", "center", "form", "address", "hr", "fieldset", "legend",
+        "caption", "details", "summary", "nav", "aside", "br",
+    }
+)  # fmt: skip
+
+# Containers the main content can be; a lone <p> or <li> is a paragraph, not a body.
+CANDIDATE_TAGS = frozenset(
+    {"div", "section", "article", "main", "body", "td", "table", "tbody", "form", "center", "blockquote", "font"}
+)
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+# class/id vocabulary of page chrome. Matched against "class id" lowercased; distinctive words match anywhere,
+# short ones only as whole tokens (between separators) so that "header" never hits "ad" and "download" never "nav".
+_BOILERPLATE_WORDS = (
+    "comment", "share", "sharing", "social", "related", "recommend", "breadcrumb", "crumb", "footer", "sidebar",
+    "newsletter", "subscribe", "copyright", "advert", "sponsor", "promo", "popup", "modal", "cookie", "consent",
+    "login", "signup", "masthead", "navbar", "topbar", "toolbar", "pagination", "pager", "disclaimer", "byline-share",
+    "widget", "outbrain", "taboola", "trending", "most-read", "mostread", "most-popular", "readmore", "read-more",
+    "more-stories", "morestories", "also-like", "you-may", "youmay", "next-article", "prev-article", "author-bio",
+    "authorbio", "tag-list", "taglist", "hotnews", "hot-news", "hotlist", "rank", "xgxw", "xgyd", "tuijian",
+    "guess", "relevant", "backtop", "back-top", "gotop", "go-top", "qrcode", "erweima", "weixin-code",
+    "jiathis", "bdshare", "bshare", "fenxiang", "dianzan", "pinglun", "reply", "print-", "navbox", "editsection",
+    "caption", "credit", "gallery", "slideshow", "lightbox", "carousel", "player", "gdpr", "privacy", "adblock",
+    "paywall", "teaser", "infobox", "noprint", "mw-jump", "toc",
+)  # fmt: skip
+_BOILERPLATE_TOKENS = (
+    "ad", "ads", "adv", "nav", "menu", "tags", "tag", "hot", "foot", "share", "top-bar", "links", "list-links",
+    "sns", "bottom", "gg", "banner", "slogan", "logo", "search", "header-nav", "site-header", "site-footer",
+    "dl-app", "app-download", "follow", "rec", "more", "sitemap", "friendlink", "flink",
+)  # fmt: skip
+BOILERPLATE_CLASS = re.compile(
+    r"(?:" + "|".join(re.escape(w) for w in _BOILERPLATE_WORDS) + r")"
+    r"|(?:^|[\s_-])(?:" + "|".join(re.escape(w) for w in _BOILERPLATE_TOKENS) + r")(?:$|[\s_\d-])"
+)
+# class/id words that say "this is the article": a boilerplate word next to one of these (article-share,
+# post-footer) still marks chrome, but we never drop an element carrying it when it holds the page's text.
+CONTENT_CLASS = re.compile(r"article|content|main|body|post|entry|story|text|detail|zhengwen|neirong")
+
+# Labels that open a block of page chrome: the element they start is dropped, and when they appear as a line of
+# their own inside the body, everything after them is cut.
+SECTION_LABELS = (
+    "相关阅读", "相关新闻", "相关文章", "相关链接", "相关报道", "相关推荐", "相关内容", "相关专题", "相关资讯",
+    "热门文章", "热门新闻", "热门推荐", "热门阅读", "热点推荐", "热点新闻", "热点文章", "最新文章", "最新新闻",
+    "最新资讯", "推荐阅读", "推荐文章", "推荐新闻", "为你推荐", "为您推荐", "猜你喜欢", "猜你感兴趣", "延伸阅读",
+    "扩展阅读", "拓展阅读", "精彩推荐", "精彩图片", "精彩阅读", "更多精彩", "更多阅读", "更多新闻", "更多文章",
+    "往期回顾", "往期推荐", "版权声明", "免责声明", "特别声明", "上一篇", "下一篇", "上一条", "下一条", "网友评论",
+    "我要评论", "发表评论", "评论区", "最新评论", "热门评论", "排行榜", "阅读排行", "点击排行", "热门排行",
+    "今日推荐", "编辑推荐", "看了又看", "本文相关", "返回顶部", "打印本页", "关闭窗口",
+    "related articles", "related stories", "related news", "related content", "related posts", "related coverage",
+    "related", "read more", "more stories", "more from", "you may also like", "you might also like",
+    "recommended for you", "recommended stories", "most popular", "most read", "trending now", "latest news",
+    "latest stories", "share this", "sign up for", "subscribe to", "comments", "leave a comment",
+    "leave a reply", "join the conversation", "sponsored content", "around the web", "our latest", "recent articles",
+    "recent posts", "popular", "top stories", "more news", "more on this", "see also", "references",
+    "external links", "further reading", "about the author", "weitere themen", "mehr zum thema", "meistgelesen",
+    "lesen sie auch", "lest auch", "das könnte sie auch interessieren", "参考文献", "参考资料", "外部链接", "参见",
+    "注释", "相关条目", "脚注",
+)  # fmt: skip
+
+# Single lines of chrome that may sit anywhere in the body: dropped, the rest is kept.
+LINE_LABELS = ("分享到", "分享至", "分享：", "扫码关注", "扫一扫", "扫描二维码", "长按识别", "点击关注", "关注我们")
+
+# Platform disclaimers under user-generated articles (网易号, 搜狐号, 快传号...): they end the article.
+DISCLAIMER_LINE = re.compile(
+    r"^(?:特别声明|平台声明|免责声明|版权声明|声明：|notice: the content above)|仅提供信息存储|不代表本(?:站|网|平台)",
+    re.I,
+)
+
+# Lines that close a page: copyright and licence lines. ICP and 责任编辑 lines are left to the attribution module.
+COPYRIGHT_LINE = re.compile(
+    r"^(?:版权所有|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|未经授权|未经许可|本文版权|本网站所有|凡本网注明)",
+    re.I,
+)
+# A label is the whole line ("相关阅读", "【推荐阅读】", "Related articles"), or opens it with a colon
+# ("上一篇：标题", "Related: ..."); "参见张某某《传记》" is prose that happens to start with a label word.
+SECTION_LABEL_RE = re.compile(
+    r"^[\s>»【\[〖『「<]*(?:" + "|".join(re.escape(lbl.strip(" :")) for lbl in SECTION_LABELS) + r")"
+    r"(?:[\s】\]〗』」>»|/]*(?:[(（]\d+[)）])?\s*$|[\s】\]〗』」]*[:：>»|])",
+    re.I,
+)
+LINE_LABEL_RE = re.compile(r"^[\s【\[]*(?:" + "|".join(re.escape(lbl) for lbl in LINE_LABELS) + r")")
+
+# What a bare date/time stamp is made of, in the languages of the corpus: a line with nothing else is dropped.
+DATE_TOKENS = re.compile(
+    r"\d+|[年月日时分秒号点:：/.\-,|·•@()（）+]|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?"
+    r"|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|am|pm|a\.m|p\.m|et|est|edt|cst|cdt|pst|pdt|gmt|utc|bst"
+    r"|cet|cest|ist|updated?|published|posted|last|on|at|stand|uhr|min(?:ute)?s?|read|hours?|ago|lesezeit|minuten"
+    r"|aktualisiert|veröffentlicht|am|um|publicado|em|atualizado|星期|周)\b",
+    re.I,
+)
+
+# Sentence punctuation: running text has it, menus and link lists do not.
+PUNCTUATION = frozenset("，。！？；：、“”「」,.;!?")

@@ -1,0 +1,93 @@
+"""Schema versions and migrations, through sqlite-utils' migration sets.
+
+To change the schema, add a function decorated with ``@migrations()`` below the last one; never edit one that
+has shipped. The applied migrations are recorded in ``_sqlite_migrations``, and the schema version is their
+count.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("aggregator")
+
+
+class SchemaError(Exception):
+    """The database was written by a newer aggregator."""
+
+
+@migrations()
+def m001_stories_and_copies(db: sqlite_utils.Database) -> None:
+    db["stories"].create(
+        {
+            "id": int,
+            "title": str,
+            "body": str,
+            "published": str,  # ISO 8601
+            "source": str,  # the original publisher as printed
+            "reporters": str,  # JSON arrays of names
+            "correspondents": str,
+            "editors": str,
+            "url": str,  # the canonical copy's URL
+            "canonical_copy_id": int,
+            "copies_count": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="id",
+    )
+    db["copies"].create(
+        {
+            "id": int,
+            "story_id": int,
+            "url": str,  # canonical form (w3lib): the copy's identity
+            "final_url": str,  # as fetched, after redirects
+            "portal": str,  # host[:port] that served it
+            "source_name": str,  # the sources.toml entry that crawled it
+            "site_name": str,  # the hosting site's own name
+            "title": str,  # as seen on this copy
+            "published": str,  # as seen on this copy, ISO 8601
+            "source": str,  # the publisher this copy claims (来源)
+            "reporters": str,
+            "correspondents": str,
+            "editors": str,
+            "body": str,
+            "body_hash": str,
+            "body_len": int,
+            "is_original": int,  # 1 when hosted by the original publisher itself
+            "fetched_at": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="id",
+        foreign_keys=[("story_id", "stories", "id")],
+        not_null={"story_id", "url", "portal", "fetched_at"},
+    )
+    db["copies"].create_index(["url"], unique=True)
+    db["copies"].create_index(["story_id"])
+    db["copies"].create_index(["body_hash"])
+    db["stories"].create_index(["published"])
+    db["stories"].create_index(["source"])
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return len(migrations.applied(db))
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the database to the latest schema."""
+    known = {m.name for m in migrations._migrations}
+    # one writer at a time: a second process waits here, then finds nothing pending
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+        if unknown:
+            raise SchemaError(
+                f"database has migrations this aggregator does not know ({', '.join(unknown)}): upgrade"
+            )
+        migrations.apply(db)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

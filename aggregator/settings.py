@@ -1,0 +1,42 @@
+"""Scrapy settings for the aggregator project (``scrapy crawl news`` reads these through scrapy.cfg)."""
+
+import os
+
+BOT_NAME = "aggregator"
+SPIDER_MODULES = ["aggregator.spiders"]
+NEWSPIDER_MODULE = "aggregator.spiders"
+
+USER_AGENT = "aggregator/0.1 (+https://github.com/aggregator/aggregator; news aggregation bot)"
+ROBOTSTXT_OBEY = True
+
+# politeness: portals are crawled for months, so be a good citizen by default
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+
+# an oversized page is dropped with an error instead of exhausting memory
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+DEPTH_LIMIT = 8
+DEPTH_PRIORITY = 1  # breadth-first, so front and list pages are seen before deep archives
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.dedupe.DedupePipeline": 200,
+    "pipelines.store.StorePipeline": 300,
+}
+
+# where the store pipeline writes; the CLI sets it from --db / AGGREGATOR_DB
+AGGREGATOR_DB = os.environ.get("AGGREGATOR_DB", "data/aggregator.db")
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

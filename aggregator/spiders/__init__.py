@@ -1,0 +1,1 @@
+"""Spiders discover and fetch pages; they never extract article fields (the pipelines do)."""

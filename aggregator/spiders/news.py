@@ -1,0 +1,206 @@
+"""The one spider: crawls portals, feeds and sitemaps and yields every fetched page as a PageItem.
+
+Run it through the CLI (``aggregator crawl``) or as a Scrapy user would::
+
+    scrapy crawl news -a url=http://127.0.0.1:8101/
+    scrapy crawl news -a source=kjb [-a sources=data/sources.toml]
+    scrapy crawl news -a all=1
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
+
+from aggregator.config import Source, is_xpath, load_sources, source_for_urls
+from aggregator.discovery import robots_sitemaps, same_site, sniff_xml, worth_following
+from aggregator.extract import decode_html
+from aggregator.items import PageItem
+
+_FEED_LINKS = (
+    "//item/link/text() | //item/guid[not(@isPermaLink='false')]/text()"
+    " | //entry/link[not(@rel) or @rel='alternate']/@href"
+)
+_MAX_GUNZIP = 16 * 1024 * 1024
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, *args, url=None, source=None, all=None, sources="data/sources.toml", **kwargs):
+        targets: list[Source] = list(kwargs.pop("targets", None) or [])
+        super().__init__(*args, **kwargs)
+        if url:
+            targets.append(source_for_urls([u for u in str(url).split(",") if u]))
+        if source or all:
+            known = load_sources(sources)
+            if all:
+                targets.extend(known)
+            else:
+                wanted = [s for s in str(source).split(",") if s]
+                by_name = {s.name: s for s in known}
+                missing = [w for w in wanted if w not in by_name]
+                if missing:
+                    raise ValueError(f"unknown source(s) {', '.join(missing)} in {sources}")
+                targets.extend(by_name[w] for w in wanted)
+        if not targets:
+            raise ValueError("nothing to crawl: pass -a url=URL, -a source=NAME or -a all=1")
+        self.targets = targets
+        self.netlocs = {urlsplit(u).netloc.lower() for s in targets for u in s.start_urls}
+        self.failures: list[str] = []  # start URLs that could not be fetched, with the reason
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if len(spider.targets) == 1:
+            # per-source limits from the sources file become this crawl's settings
+            src = spider.targets[0]
+            if src.depth is not None:
+                crawler.settings.set("DEPTH_LIMIT", src.depth, priority="spider")
+            if src.max_pages:
+                crawler.settings.set("CLOSESPIDER_PAGECOUNT", src.max_pages, priority="spider")
+            if not src.obey_robots:
+                crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+        return spider
+
+    async def start(self):
+        for src in self.targets:
+            for url in src.start_urls:
+                yield self._request(url, src, role="start", dont_filter=True)
+            if src.kind in ("portal", "sitemap"):
+                # sitemaps named in robots.txt list articles that list pages may no longer reach
+                for root in {
+                    "{0.scheme}://{0.netloc}/robots.txt".format(urlsplit(u)) for u in src.start_urls
+                }:
+                    yield self._request(root, src, role="robots", dont_filter=True)
+
+    def _request(self, url: str, src: Source, role: str, **kwargs) -> scrapy.Request:
+        meta = {"source": src, "role": role}
+        if role == "robots":
+            meta["dont_obey_robotstxt"] = True
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta, **kwargs)
+
+    def parse(self, response: Response):
+        src: Source = response.meta["source"]
+        role = response.meta["role"]
+        if role == "start":
+            self.netlocs.add(urlsplit(response.url).netloc.lower())
+        if role == "robots":
+            for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else ""):
+                yield self._request(url, src, role="listing")
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = _gunzip(body)
+        xml_kind = sniff_xml(body)
+        if xml_kind == "feed":
+            yield from self._from_feed(body, response, src)
+            return
+        if xml_kind == "sitemap":
+            yield from self._from_sitemap(body, response, src)
+            return
+        if not _is_html(response, body):
+            return
+        self.crawler.stats.inc_value("spider/html_pages")
+        # with an article_links override, only the pages it points at are article candidates
+        if role == "article" or not src.selectors.article_links:
+            yield self._item(response, body, src)
+        if role == "article" and src.kind != "portal":
+            return  # feeds and sitemaps list the articles; their pages are not walked further
+        yield from self._follow_links(response, body, src)
+
+    def _follow_links(self, response: Response, body: bytes, src: Source):
+        html_response = response if isinstance(response, TextResponse) else None
+        if html_response is None:
+            return
+        sel = src.selectors.article_links
+        article_urls: set[str] = set()
+        if sel:
+            key = "restrict_xpaths" if is_xpath(sel) else "restrict_css"
+            for link in LinkExtractor(**{key: sel}).extract_links(html_response):
+                article_urls.add(link.url)
+        for link in LinkExtractor(tags=("a", "area", "link"), attrs=("href",)).extract_links(html_response):
+            url = link.url
+            if not same_site(url, self.netlocs) or not worth_following(url):
+                continue
+            yield self._request(url, src, role="article" if url in article_urls else "page")
+
+    def _from_feed(self, body: bytes, response: Response, src: Source):
+        self.crawler.stats.inc_value("spider/feeds")
+        sel = Selector(body=body, type="xml")
+        sel.remove_namespaces()
+        for url in sel.xpath(_FEED_LINKS).getall():
+            url = urljoin(response.url, url.strip())
+            if worth_following(url) and (src.kind == "feed" or same_site(url, self.netlocs)):
+                yield self._request(url, src, role="article")
+
+    def _from_sitemap(self, body: bytes, response: Response, src: Source):
+        self.crawler.stats.inc_value("spider/sitemaps")
+        try:
+            sitemap = Sitemap(body)
+        except Exception:  # lxml raises several types on broken XML; a broken sitemap is just skipped
+            self.logger.warning("unreadable sitemap at %s", response.url)
+            return
+        role = "listing" if sitemap.type == "sitemapindex" else "article"
+        for entry in sitemap:
+            url = urljoin(response.url, entry.get("loc", "").strip())
+            if url and worth_following(url):
+                yield self._request(url, src, role=role)
+
+    def _item(self, response: Response, body: bytes, src: Source) -> PageItem:
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        return PageItem(
+            url=response.request.url if response.request else response.url,
+            final_url=response.url,
+            portal=urlsplit(response.url).netloc.lower(),
+            html=decode_html(body, headers.get("Content-Type")),
+            headers=headers,
+            status=response.status,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            source_name=src.name,
+            publisher=src.publisher,
+            selectors={k: v for k, v in vars(src.selectors).items() if v},
+        )
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = failure.getErrorMessage() or type(failure.value).__name__
+        if request.meta.get("role") == "robots":
+            return  # most sites have no robots.txt; that is not an error
+        self.crawler.stats.inc_value("spider/errors")
+        if request.meta.get("role") == "start":
+            self.failures.append(f"{request.url}: {reason}")
+            self.crawler.stats.inc_value("spider/start_failed")
+            self.logger.error("could not fetch start URL %s: %s", request.url, reason)
+        else:
+            self.logger.warning("could not fetch %s: %s", request.url, reason)
+
+
+def _is_html(response: Response, body: bytes) -> bool:
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    if "html" in ctype:
+        return True
+    if ctype and not ctype.startswith("text/"):
+        return False
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def _gunzip(body: bytes) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as f:
+            return f.read(_MAX_GUNZIP)
+    except (OSError, EOFError):
+        return b""

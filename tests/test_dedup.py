@@ -1,0 +1,36 @@
+from aggregator.dedup import body_hash, canonical_url, is_original, normalize_text
+
+ORIGINAL = "科技创新是引领高质量发展的第一动力。近年来，大冶坚持全区域、多层次推进科技创新，“全国科技创新百强县市”第50位。"
+
+
+def test_forms_that_reposts_change_do_not_change_the_fingerprint():
+    variants = [
+        ORIGINAL.replace("，", ",").replace("。", ".").replace("“", '"').replace("”", '"'),  # half-width
+        "科技創新是引領高質量發展的第一動力。近年來，大冶堅持全區域、多層次推進科技創新，“全國科技創新百強縣市”第50位。",
+        ORIGINAL.replace("。", "。\n\n  "),  # other paragraph breaks and whitespace
+        ORIGINAL.replace("50", "５０"),  # full-width digits
+    ]
+    for text in variants:
+        assert body_hash(text) == body_hash(ORIGINAL), text
+
+
+def test_different_text_differs_and_empty_has_no_fingerprint():
+    assert body_hash(ORIGINAL) != body_hash(ORIGINAL.replace("大冶", "黄石"))
+    assert body_hash(" \n，。") is None
+
+
+def test_normalize_keeps_latin_words_lowercased():
+    assert normalize_text("Hello, World! 2023") == "helloworld2023"
+
+
+def test_canonical_url_ignores_fragment_and_query_order():
+    assert canonical_url("http://A.test/x.html?b=2&a=1#top") == canonical_url("http://a.test/x.html?a=1&b=2")
+
+
+def test_original_copy_is_the_publishers_own_page():
+    assert is_original("武汉科技报", None, "武汉科技报")
+    assert is_original(None, None, "武汉科技报")  # a newspaper's own page often names no source
+    assert not is_original("新华社", "武汉科技报", "武汉科技报")  # a wire story reprinted by the paper
+    assert is_original("长江日报", "长江日报-长江网", None)
+    assert not is_original("武汉科技报", "荆楚在线", None)
+    assert not is_original(None, "荆楚在线", None)

@@ -1,0 +1,297 @@
+from datetime import datetime
+
+import lxml.html
+import pytest
+
+from aggregator.extract import extract
+from aggregator.extract.attribution import parse_attribution
+from aggregator.extract.dates import CHINA_TZ, extract_published, parse_date
+from aggregator.extract.metadata import extract_site_name, extract_title
+
+FETCHED = datetime(2023, 1, 10, 12, 0, tzinfo=CHINA_TZ)
+
+SEED_BODY = [
+    "科技创新是引领高质量发展的第一动力。近年来，大冶坚持全区域、多层次推进科技创新，探索出了一条资源城市转型发展的创新之路。",
+    "1月7日下午，湖北省科技厅召开2023年全省科技工作会议，大冶市科技局党组书记、局长吴文胜发言表示，大冶顺利通过验收。",
+    "聚力创新体系建设，构建全区域创新布局。立足武汉都市圈核心区优势，抢抓光谷科创大走廊建设机遇，不断优化县域创新布局。",
+    "吴文胜说：“2023年，大冶将突出“双区”科创引领，着力打造全国县域创新高地，为湖北建设构建全国新发展格局先行区贡献力量。”",
+]
+SEED_ATTRIBUTION = ["来源:武汉科技报", "记者:郑莉莉 张宇驰 任文", "通讯员:朱勇进  冯星星", "编辑:陈丽萍"]
+SEED_HTML = f"""<html><head><meta charset="utf-8">
+<title>湖北大冶:凝聚科技创新磅礴力量 打造全国县域创新高地_科技_服务粉丝网</title></head><body>
+<div class="top">服务粉丝</div><div class="slogan">我们一直在努力</div>
+<div class="crumb">当前位置:<a href="/">首页</a> &gt; <a href="/kj/">科技</a> &gt;</div>
+<div class="article">
+<h1>湖北大冶:凝聚科技创新磅礴力量 打造全国县域创新高地</h1>
+<div class="info">日期: 来源:<a href="#">武汉科技报</a>收集编辑:武汉科技报</div>
+<div id="content">{"".join(f"<p>{p}</p>" for p in SEED_BODY + SEED_ATTRIBUTION)}</div>
+</div>
+<div class="related"><h3>相关阅读</h3><ul>
+<li><a href="/a1">晋江出台16条措施奖补软件信息服务业</a><span>2023-01-09 10:23</span>
+<p>泉州晚报社·泉州通客户端1月9日讯 (泉州晚报记者 王宇静 通讯员 陈振华 文/图)为进一步推进晋江数智转型</p></li>
+<li><a href="/a2">新乡市企业上市工作迈出新步伐</a><span>01-08 09:00</span>
+<p>1月8日，记者从市金融部门获悉，2022年，我市全年新增上市企业3家。</p></li>
+</ul></div>
+<div class="hot"><h3>热门文章</h3><ul><li><a href="/b1">春运启幕 绵阳多举措温暖出行路</a> 发布时间：2023年01月07日 09:30</li>
+<li>记者：李四 来源：绵阳日报</li></ul></div>
+</body></html>"""
+
+
+def tree_of(html: str):
+    return lxml.html.document_fromstring(html)
+
+
+def published(html: str, main_xpath: str | None = '//*[@id="content"]', fetched=FETCHED) -> str | None:
+    tree = tree_of(html)
+    main = tree.xpath(main_xpath)[0] if main_xpath else None
+    return extract_published(tree, main_node=main, fetched_at=fetched)
+
+
+def article(info: str = "", body: str = "<p>正文第一段，内容充实。</p>", head: str = "") -> str:
+    return (
+        f"<html><head><title>标题测试新闻_新闻中心_某某网</title>{head}</head><body>"
+        f"<h1>标题测试新闻</h1><div class='info'>{info}</div><div id='content'>{body}</div>"
+        "<ul class='list'><li>别的文章 2020-05-05 10:00</li></ul></body></html>"
+    )
+
+
+# --- seed page
+
+
+def test_seed_fields_and_body_cleanup():
+    tree = tree_of(SEED_HTML)
+    main = tree.xpath('//*[@id="content"]')[0]
+    attr = parse_attribution(tree, SEED_BODY + SEED_ATTRIBUTION, main_node=main)
+    assert attr.source == "武汉科技报"
+    assert attr.reporters == ["郑莉莉", "张宇驰", "任文"]
+    assert attr.correspondents == ["朱勇进", "冯星星"]
+    assert attr.editors == ["陈丽萍"]
+    assert attr.paragraphs == SEED_BODY
+    # the body mentions only "1月7日" and the teasers' dates belong to other articles
+    assert extract_published(tree, main_node=main, fetched_at=FETCHED) is None
+
+
+def test_seed_through_extract():
+    art = extract(SEED_HTML, "http://example.com/kj/1.html", fetched_at=FETCHED)
+    assert art.title == "湖北大冶:凝聚科技创新磅礴力量 打造全国县域创新高地"
+    assert art.source == "武汉科技报"
+    assert art.reporters == ["郑莉莉", "张宇驰", "任文"]
+    assert art.correspondents == ["朱勇进", "冯星星"]
+    assert art.editors == ["陈丽萍"]
+    assert art.published is None
+    assert "王宇静" not in art.reporters + art.correspondents
+    assert "记者:郑莉莉" not in art.body
+
+
+def test_seed_mangled_info_line_alone():
+    attr = parse_attribution(None, ["日期: 来源:武汉科技报收集编辑:武汉科技报", "正文。"])
+    assert attr.source == "武汉科技报"
+    assert attr.editors == []  # "武汉科技报" is not a person
+    assert attr.paragraphs == ["正文。"]
+
+
+# --- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("发布时间：2023年01月09日 10:23", "2023-01-09T10:23:00+08:00"),
+        ("2023年1月9日", "2023-01-09T00:00:00+08:00"),
+        ("2016年06月30日09时30分", "2016-06-30T09:30:00+08:00"),
+        ("日期:2023-01-09 10:23:45", "2023-01-09T10:23:45+08:00"),
+        ("时间：2023/01/09", "2023-01-09T00:00:00+08:00"),
+        ("2023.01.09", "2023-01-09T00:00:00+08:00"),
+        ("发表于 01-09 10:23", "2023-01-09T10:23:00+08:00"),
+        ("2023-01-09T10:23:45Z", "2023-01-09T10:23:45+00:00"),
+        ("2023-01-09T10:23:45-05:00", "2023-01-09T10:23:45-05:00"),
+    ],
+)
+def test_date_formats(text, expected):
+    assert published(article(info=text)) == expected
+
+
+def test_year_inferred_never_future():
+    # 12-30 seen on 2023-01-10 is last year's
+    assert published(article(info="12-30 08:00")) == "2022-12-30T08:00:00+08:00"
+    assert parse_date("01-09 10:23", FETCHED).year == 2023
+
+
+def test_future_date_rejected():
+    assert published(article(info="发布时间：2030-01-01 10:00")) is None
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="article:published_time" content="2023-01-09T10:23:00+08:00">',
+        '<meta name="publishdate" content="2023-01-09 10:23">',
+        '<meta name="PubDate" content="2023-01-09 10:23">',
+        '<meta property="og:release_date" content="2023-01-09 10:23">',
+        '<meta name="dc.date" content="2023-01-09 10:23">',
+        '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-01-09T10:23:00+08:00"}'
+        "</script>",
+    ],
+)
+def test_structured_dates(head):
+    assert published(article(head=head)) == "2023-01-09T10:23:00+08:00"
+
+
+def test_time_element():
+    html = article(body="<p><time datetime='2023-01-09T10:23:00+08:00'>昨天</time> 正文。</p>")
+    assert published(html) == "2023-01-09T10:23:00+08:00"
+
+
+def test_date_in_first_body_line():
+    assert published(article(body="<p>2023年01月09日 10:23 来源：新华社</p><p>正文。</p>")) == "2023-01-09T10:23:00+08:00"
+
+
+def test_no_date_and_teaser_dates_ignored():
+    html = article(body="<p>1月7日下午，会议召开。</p>")
+    assert published(html) is None
+    assert published(html, main_xpath=None) is None
+
+
+# --- source
+
+
+@pytest.mark.parametrize(
+    ("line", "source"),
+    [
+        ("来源：新华社", "新华社"),
+        ("来源:人民网", "人民网"),
+        ("稿件来源：长江日报", "长江日报"),
+        ("文章来源：澎湃新闻 作者：李楠", "澎湃新闻"),
+        ("转载自人民日报", "人民日报"),
+        ("本文来源于：中国青年报", "中国青年报"),
+        ("來源：中央社", "中央社"),
+        ("来源:武汉科技报收集编辑:武汉科技报", "武汉科技报"),
+        ("来源：文汇报 点击：123", "文汇报"),
+        ("来源：新华网 2023-01-09", "新华网"),
+    ],
+)
+def test_source_lines(line, source):
+    attr = parse_attribution(None, ["正文第一段。", line])
+    assert attr.source == source
+    assert attr.paragraphs == ["正文第一段。"]
+
+
+def test_linked_source_in_info_line():
+    html = article(info='来源：<a href="http://www.xinhuanet.com">新华社</a> 时间：2023-01-09')
+    tree = tree_of(html)
+    main = tree.xpath('//*[@id="content"]')[0]
+    assert parse_attribution(tree, ["正文第一段，内容充实。"], main_node=main).source == "新华社"
+
+
+def test_source_url_is_not_a_name():
+    assert parse_attribution(None, ["正文。", "来源：http://www.example.com/a.html"]).source is None
+
+
+def test_ordinary_sentence_is_not_a_source():
+    attr = parse_attribution(None, ["来自全国各地的专家齐聚一堂，共商发展大计。"])
+    assert attr.source is None
+    assert len(attr.paragraphs) == 1
+
+
+# --- bylines
+
+
+@pytest.mark.parametrize(
+    ("paras", "rep", "cor", "edi", "left"),
+    [
+        (["记者：郑莉莉 张宇驰 任文", "正文。"], ["郑莉莉", "张宇驰", "任文"], [], [], ["正文。"]),
+        (["记者 王芳", "正文。"], ["王芳"], [], [], ["正文。"]),
+        (["本报记者 刘国栋 周炜", "正文。"], ["刘国栋", "周炜"], [], [], ["正文。"]),
+        (["实习记者 李明", "正文。"], ["李明"], [], [], ["正文。"]),
+        (["记者：王芳、李强和张伟", "正文。"], ["王芳", "李强", "张伟"], [], [], ["正文。"]),
+        (["记者：王芳，李强", "正文。"], ["王芳", "李强"], [], [], ["正文。"]),
+        (["通讯员：朱勇进　冯星星", "正文。"], [], ["朱勇进", "冯星星"], [], ["正文。"]),
+        (["正文。", "编辑：陈丽萍"], [], [], ["陈丽萍"], ["正文。"]),
+        (["正文。", "责任编辑：陈丽萍"], [], [], ["陈丽萍"], ["正文。"]),
+        (["正文。（责任编辑：陈丽萍）"], [], [], ["陈丽萍"], ["正文。"]),
+        (["正文。", "(编辑 陈丽萍)"], [], [], ["陈丽萍"], ["正文。"]),
+        (["文/王小明", "正文。"], ["王小明"], [], [], ["正文。"]),
+        (["作者：赵培", "正文。"], ["赵培"], [], [], ["正文。"]),
+        (["記者：王大明", "正文。", "編輯：陳小華"], ["王大明"], [], ["陳小華"], ["正文。"]),
+        (
+            ["本报讯（记者 王芳 通讯员 李强）今年以来，我市经济稳步增长。"],
+            ["王芳"],
+            ["李强"],
+            [],
+            ["今年以来，我市经济稳步增长。"],
+        ),
+        (
+            ["长江日报记者王芳 通讯员李强 1月12日，武汉市召开会议。"],
+            ["王芳"],
+            ["李强"],
+            [],
+            ["1月12日，武汉市召开会议。"],
+        ),
+    ],
+)
+def test_byline_forms(paras, rep, cor, edi, left):
+    attr = parse_attribution(None, paras)
+    assert (attr.reporters, attr.correspondents, attr.editors) == (rep, cor, edi)
+    assert attr.paragraphs == left
+
+
+def test_sentence_mentioning_reporter_stays():
+    paras = ["1月8日，记者从市金融部门获悉，全年新增上市企业3家。", "记者了解到，这是第一次。"]
+    attr = parse_attribution(None, paras)
+    assert attr.paragraphs == paras
+    assert attr.reporters == []
+
+
+# --- English pages, titles, site names
+
+
+def test_english_page():
+    html = (
+        "<html><head><title>Storm hits coast | The Daily Example</title>"
+        '<meta property="og:site_name" content="The Daily Example"></head><body>'
+        "<h1>Storm hits coast</h1><div id='content'><p>By Jane Doe</p>"
+        "<p>A storm hit the coast on Monday, officials said, and thousands lost power.</p></div></body></html>"
+    )
+    tree = tree_of(html)
+    main = tree.xpath('//*[@id="content"]')[0]
+    attr = parse_attribution(tree, ["By Jane Doe", "A storm hit the coast on Monday."], main_node=main)
+    assert attr.source is None
+    assert attr.reporters == ["Jane Doe"]
+    assert attr.paragraphs == ["A storm hit the coast on Monday."]
+    assert extract_site_name(tree) == "The Daily Example"
+    assert extract_title(tree, site_name="The Daily Example") == "Storm hits coast"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("标题测试新闻_新闻中心_某某网", "标题测试新闻"),
+        ("标题测试新闻-资讯-某某网", "标题测试新闻"),
+        ("标题测试新闻｜某某网", "标题测试新闻"),
+        ("标题测试新闻 - 某某网", "标题测试新闻"),
+        ("标题测试新闻_某某网", "标题测试新闻"),
+        ("【转载】标题测试新闻_某某网", "标题测试新闻"),
+        ("[转载]标题测试新闻", "标题测试新闻"),
+        ("转载：标题测试新闻", "标题测试新闻"),
+    ],
+)
+def test_title_suffixes_and_repost_markers(title, expected):
+    tree = tree_of(f"<html><head><title>{title}</title></head><body><p>x</p></body></html>")
+    assert extract_title(tree) == expected
+
+
+def test_title_prefers_h1_matching_title_prefix_and_site_from_suffix():
+    tree = tree_of(
+        "<html><head><title>大冶打造县域创新高地_新闻中心_某某网</title></head>"
+        "<body><h1>某某网</h1><h2>大冶打造县域创新高地</h2></body></html>"
+    )
+    assert extract_title(tree) == "大冶打造县域创新高地"
+    assert extract_site_name(tree) == "某某网"
+
+
+def test_selector_overrides():
+    html = article(info="<span class='d'>2023-01-09 10:23</span>")
+    tree = tree_of(html)
+    assert extract_title(tree, selector="h1") == "标题测试新闻"
+    assert extract_title(tree, selector="//h1") == "标题测试新闻"
+    assert extract_published(tree, fetched_at=FETCHED, selector="span.d") == "2023-01-09T10:23:00+08:00"
