@@ -1,0 +1,78 @@
+"""The ``aggregator`` command. Each module here registers its subcommands; each is a thin layer over the
+library, and every error is one clear line on stderr with a non-zero exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from aggregator import __version__
+
+DEFAULT_DB = "data/aggregator.db"
+DEFAULT_SOURCES = "data/sources.toml"
+
+
+class CliError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from aggregator.config import ConfigError
+    from aggregator.store import StoreError
+
+    try:
+        return args.func(args) or 0
+    except (CliError, ConfigError) as exc:
+        return _fail(exc, 2)
+    except StoreError as exc:
+        return _fail(exc, 1)
+    except BrokenPipeError:  # e.g. `aggregator export | head`
+        return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return _fail(f"{where}{exc.strerror or exc}", 1)
+    except KeyboardInterrupt:
+        print("aggregator: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(message, status: int) -> int:
+    print(f"aggregator: error: {message}", file=sys.stderr)
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from aggregator.cli import crawl, export, extract
+
+    parser = argparse.ArgumentParser(
+        prog="aggregator",
+        description="Crawl news portals, clean each article, recognise reposts, and store every story once "
+        "(with its original source and every copy) in SQLite.",
+    )
+    parser.add_argument("--version", action="version", version=f"aggregator {__version__}")
+    db_option = argparse.ArgumentParser(add_help=False)
+    db_option.add_argument(
+        "--db",
+        default=os.environ.get("AGGREGATOR_DB", DEFAULT_DB),
+        metavar="PATH",
+        help=f"SQLite database (default: $AGGREGATOR_DB or {DEFAULT_DB})",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in (crawl, export, extract):
+        module.register(sub, db_option)
+    return parser
+
+
+def require_db(path: str) -> None:
+    """Commands that only read refuse to create an empty database by accident."""
+    if not Path(path).exists():
+        raise CliError(
+            f"no database at {path}: run 'aggregator crawl' or 'aggregator demo' first, or pass --db"
+        )

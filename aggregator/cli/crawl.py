@@ -1,0 +1,157 @@
+"""``aggregator demo`` and ``aggregator crawl``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from aggregator.cli import DEFAULT_SOURCES, CliError
+
+
+def register(sub, db_option) -> None:
+    p = sub.add_parser(
+        "demo",
+        parents=[db_option],
+        help="serve the bundled demo portals on loopback, crawl them and print a summary",
+        description="Serve the bundled demo portals on 127.0.0.1, crawl all of them into the database and print "
+        "a summary. With --serve, keep serving them afterwards so you can crawl them by hand.",
+    )
+    p.add_argument(
+        "--serve", action="store_true", help="keep serving the portals after the crawl (Ctrl-C stops)"
+    )
+    p.add_argument("--no-crawl", action="store_true", help="with --serve: only serve, do not crawl")
+    p.add_argument(
+        "--port-base", type=int, default=8101, metavar="N", help="first port; portal i gets N+i (8101)"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "crawl",
+        parents=[db_option],
+        help="crawl portals from their front pages, or sources from the sources file",
+        description="Crawl portals and store their articles. URLs need no configuration: list pages, pagination, "
+        "feeds and sitemaps are discovered, the crawl stays on each portal's host and obeys robots.txt. "
+        "Exit status 1 if a start URL could not be fetched.",
+    )
+    p.add_argument("urls", nargs="*", metavar="URL", help="front page(s) of portals to crawl")
+    p.add_argument(
+        "--source", action="append", default=[], metavar="NAME", help="crawl a named source (repeatable)"
+    )
+    p.add_argument("--all", action="store_true", help="crawl every source in the sources file")
+    p.add_argument(
+        "--sources",
+        default=DEFAULT_SOURCES,
+        metavar="PATH",
+        help=f"sources file (default: {DEFAULT_SOURCES})",
+    )
+    p.add_argument("--depth", type=int, metavar="N", help="link depth limit (default 8)")
+    p.add_argument("--max-pages", type=int, metavar="N", help="stop a source after N pages")
+    p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    p.set_defaults(func=cmd_crawl)
+
+
+def cmd_demo(args) -> int:
+    from aggregator.demo.server import serve_portals
+    from aggregator.demo.sources import demo_sources
+
+    if args.no_crawl and not args.serve:
+        raise CliError("--no-crawl only makes sense with --serve")
+    try:
+        servers = serve_portals(port_base=args.port_base)
+    except OSError as exc:
+        raise CliError(
+            f"cannot serve the demo portals from port {args.port_base}: {exc} (try --port-base)"
+        ) from None
+    with servers:
+        print("demo portals:")
+        for name, url in servers.urls.items():
+            print(f"  {name:<10} {url}")
+        if not args.no_crawl:
+            results = run(demo_sources(servers.urls), args.db, verbose=args.verbose)
+            print_summary(results, args.db)
+        if args.serve:
+            print("serving; press Ctrl-C to stop")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
+def cmd_crawl(args) -> int:
+    from aggregator.config import load_sources, source_for_urls
+
+    sources = []
+    if args.urls:
+        bad = [u for u in args.urls if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise CliError(f"not an http(s) URL: {bad[0]}")
+        sources.append(source_for_urls(args.urls))
+    if args.source or args.all:
+        known = load_sources(args.sources)
+        if args.all:
+            sources.extend(known)
+        else:
+            by_name = {s.name: s for s in known}
+            for name in args.source:
+                if name not in by_name:
+                    raise CliError(
+                        f"no source named {name!r} in {args.sources} (have: {', '.join(by_name) or 'none'})"
+                    )
+                sources.append(by_name[name])
+    if not sources:
+        raise CliError("nothing to crawl: give URLs, --source NAME or --all")
+    overrides = {}
+    if args.depth is not None:
+        overrides["DEPTH_LIMIT"] = args.depth
+    if args.max_pages:
+        overrides["CLOSESPIDER_PAGECOUNT"] = args.max_pages
+    if args.ignore_robots:
+        overrides["ROBOTSTXT_OBEY"] = False
+    results = run(sources, args.db, verbose=args.verbose, **overrides)
+    if args.json:
+        print(json.dumps([r.summary for r in results], ensure_ascii=False, indent=2))
+    else:
+        print_summary(results, args.db)
+    return 1 if any(r.failures for r in results) else 0
+
+
+def run(sources, db, verbose: bool = False, **overrides):
+    from aggregator.crawl import make_settings, run_crawl
+    from aggregator.store import Store
+
+    Store(db).close()  # a bad database path fails here, with a clear message, before any request is made
+    # the summary reports failures in one line each; Scrapy's own error log would repeat them with tracebacks
+    settings = make_settings(db, log_level="INFO" if verbose else "CRITICAL", **overrides)
+    return run_crawl(sources, settings)
+
+
+def print_summary(results, db) -> None:
+    from aggregator.store import Store
+
+    total = {
+        k: sum(r.summary[k] for r in results)
+        for k in ("pages", "articles", "new_stories", "new_copies", "errors")
+    }
+    with Store(db) as store:
+        counts = store.counts()
+        top = store.top_sources()
+    print(
+        f"crawled {len(results)} source(s): {total['pages']} pages fetched, {total['articles']} article pages"
+    )
+    print(
+        f"this run: {total['new_stories']} new stories, {total['new_copies']} new copies, {total['errors']} errors"
+    )
+    print(
+        f"database {db}: {counts['stories']} stories, {counts['copies']} copies on {counts['portals']} portals"
+    )
+    if top:
+        print("top original sources: " + ", ".join(f"{name} ({n})" for name, n in top))
+    for r in results:
+        for failure in r.failures:
+            print(f"error: [{r.source}] {failure}", file=sys.stderr)
