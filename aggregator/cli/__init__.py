@@ -49,8 +49,6 @@ def _fail(message, status: int) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from aggregator.cli import crawl, export, extract
-
     parser = argparse.ArgumentParser(
         prog="aggregator",
         description="Crawl news portals, clean each article, recognise reposts, and store every story once "
@@ -65,9 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SQLite database (default: $AGGREGATOR_DB or {DEFAULT_DB})",
     )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (crawl, export, extract):
+    for module in _command_modules():
         module.register(sub, db_option)
     return parser
+
+
+def _command_modules():
+    """Every module of this package with a ``register`` function, in the order of their ``ORDER``: adding a
+    command group is adding one file."""
+    import importlib
+    import pkgutil
+
+    modules = [importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__)]
+    return sorted(
+        (m for m in modules if hasattr(m, "register")), key=lambda m: (getattr(m, "ORDER", 50), m.__name__)
+    )
 
 
 def require_db(path: str) -> None:

@@ -8,6 +8,8 @@ import time
 
 from aggregator.cli import DEFAULT_SOURCES, CliError
 
+ORDER = 10  # position in --help
+
 
 def register(sub, db_option) -> None:
     p = sub.add_parser(

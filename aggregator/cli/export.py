@@ -8,6 +8,8 @@ import sys
 
 from aggregator.cli import require_db
 
+ORDER = 30  # position in --help
+
 
 def register(sub, db_option) -> None:
     p = sub.add_parser(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from aggregator.cli import CliError
 
+ORDER = 40  # position in --help
+
 
 def register(sub, db_option) -> None:
     p = sub.add_parser(
