@@ -1,7 +1,12 @@
-"""Recognising the same article: URL identity and body fingerprints. Plain functions, no database.
+"""Recognising the same article on different portals. Plain functions and classes, no database.
 
-The normalised text ignores what reposting portals change without changing the article: full- vs half-width
-forms (NFKC), traditional vs simplified characters, case, punctuation and whitespace.
+A copy's text is normalised so that what reposting portals change without changing the article does not count:
+full- vs half-width forms (NFKC), traditional vs simplified characters, case, punctuation and whitespace. The
+normalised text is shingled into character 5-grams and summarised by two MinHash signatures (datasketch, xxhash):
+one of the whole text, and one of its first ~200 characters, which finds copies truncated to their first part.
+Signatures are cut into LSH bands whose keys the store indexes; candidates that share a band are then verified by
+estimated Jaccard similarity, or by containment of the shorter text in the longer one (truncated copies, copies
+with inserted ads).
 """
 
 from __future__ import annotations
@@ -10,10 +15,35 @@ import functools
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+from datasketch import MinHash
 
 from aggregator.discovery import canonical as canonical_url
 
-__all__ = ["body_hash", "canonical_url", "normalize_text"]
+__all__ = [
+    "Fingerprint",
+    "Match",
+    "body_hash",
+    "canonical_url",
+    "compare",
+    "fingerprint",
+    "is_original",
+    "normalize_text",
+]
+
+# bump when the normaliser, the shingles or the signatures change: `aggregator rebuild` recomputes stored ones
+SIGNATURE_VERSION = 1
+NUM_PERM = 128
+BANDS, ROWS = 32, 4  # full-text signature: a pair at Jaccard 0.5 shares a band with probability 0.87
+HEAD_BANDS = 16  # head signature, first HEAD_BANDS * ROWS values: truncated copies share almost all of them
+HEAD_CHARS = 200
+SHINGLE = 5
+MIN_SHINGLES = 8  # below this a text is too short to compare by signature; only the exact hash joins it
+JACCARD_MIN = 0.5
+CONTAINMENT_MIN = 0.8
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -35,9 +65,99 @@ def normalize_text(text: str) -> str:
 def body_hash(text: str) -> str | None:
     """A fingerprint equal for copies that differ only in form; None for an empty body."""
     norm = normalize_text(text)
+    return _hash(norm) if norm else None
+
+
+def _hash(norm: str) -> str:
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:20]
+
+
+@functools.cache
+def _permutations():
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+
+
+def _minhash(shingles: set[str]) -> np.ndarray:
+    m = MinHash(
+        num_perm=NUM_PERM, hashfunc=xxhash.xxh32_intdigest, permutations=_permutations(), scheme="affine32"
+    )
+    m.update_batch([s.encode("utf-8") for s in shingles])
+    return m.hashvalues.astype(np.uint32)
+
+
+def _shingles(norm: str) -> set[str]:
+    if len(norm) <= SHINGLE:
+        return {norm} if norm else set()
+    return {norm[i : i + SHINGLE] for i in range(len(norm) - SHINGLE + 1)}
+
+
+@dataclass
+class Fingerprint:
+    body_hash: str
+    size: int  # distinct shingles of the whole text
+    full: np.ndarray | None  # uint32[NUM_PERM]; None for texts too short to sign
+    head: np.ndarray | None
+
+    def band_keys(self) -> list[int]:
+        """LSH keys (signed 64-bit, as SQLite stores integers) of both signatures."""
+        if self.full is None:
+            return []
+        keys = [_band_key(b, self.full[b * ROWS : (b + 1) * ROWS]) for b in range(BANDS)]
+        keys += [_band_key(BANDS + b, self.head[b * ROWS : (b + 1) * ROWS]) for b in range(HEAD_BANDS)]
+        return keys
+
+    def to_blobs(self) -> tuple[bytes | None, bytes | None]:
+        if self.full is None:
+            return None, None
+        return self.full.tobytes(), self.head.tobytes()
+
+    @classmethod
+    def from_row(cls, body_hash: str, size: int, full: bytes | None, head: bytes | None) -> Fingerprint:
+        as_array = (lambda b: np.frombuffer(b, dtype=np.uint32)) if full else (lambda b: None)
+        return cls(body_hash, size, as_array(full), as_array(head))
+
+
+def _band_key(band: int, values: np.ndarray) -> int:
+    return xxhash.xxh64_intdigest(values.tobytes(), seed=band) - (1 << 63)
+
+
+def fingerprint(text: str) -> Fingerprint | None:
+    norm = normalize_text(text)
     if not norm:
         return None
-    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:20]
+    shingles = _shingles(norm)
+    if len(shingles) < MIN_SHINGLES:
+        return Fingerprint(_hash(norm), len(shingles), None, None)
+    return Fingerprint(_hash(norm), len(shingles), _minhash(shingles), _minhash(_shingles(norm[:HEAD_CHARS])))
+
+
+@dataclass(frozen=True)
+class Match:
+    """How two copies compare: the evidence `aggregator explain` shows."""
+
+    jaccard: float
+    containment: float  # of the smaller text in the larger one
+    same_body: bool
+
+    @property
+    def same_story(self) -> bool:
+        return self.same_body or self.jaccard >= JACCARD_MIN or self.containment >= CONTAINMENT_MIN
+
+    def describe(self) -> str:
+        if self.same_body:
+            return "same text"
+        return f"jaccard {self.jaccard:.2f}, containment {self.containment:.2f}"
+
+
+def compare(a: Fingerprint, b: Fingerprint) -> Match:
+    if a.body_hash == b.body_hash:
+        return Match(1.0, 1.0, True)
+    if a.full is None or b.full is None:
+        return Match(0.0, 0.0, False)
+    j = float(np.mean(a.full == b.full))
+    # |A∩B| = J(|A|+|B|)/(1+J), so the containment of the smaller set follows from J and the two sizes
+    inter = j * (a.size + b.size) / (1 + j)
+    return Match(round(j, 3), round(min(1.0, inter / min(a.size, b.size)), 3), False)
 
 
 def is_original(source: str | None, site_name: str | None, publisher: str | None) -> bool:

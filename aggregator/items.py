@@ -20,4 +20,4 @@ class PageItem:
     # filled by the pipelines
     article: dict | None = None
     canonical_url: str | None = None
-    body_hash: str | None = None
+    fingerprint: object | None = field(default=None, repr=False)  # aggregator.dedup.Fingerprint

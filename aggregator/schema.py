@@ -71,6 +71,21 @@ def m001_stories_and_copies(db: sqlite_utils.Database) -> None:
     db["stories"].create_index(["source"])
 
 
+@migrations()
+def m002_repost_index(db: sqlite_utils.Database) -> None:
+    # MinHash signatures of each copy's body, and the LSH band keys that find candidate reposts
+    db["signatures"].create(
+        {"copy_id": int, "version": int, "size": int, "full": bytes, "head": bytes},
+        pk="copy_id",
+        foreign_keys=[("copy_id", "copies", "id")],
+    )
+    db.execute(
+        "CREATE TABLE lsh (key INTEGER NOT NULL, copy_id INTEGER NOT NULL, PRIMARY KEY (key, copy_id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX lsh_copy ON lsh (copy_id)")
+    db["copies"].add_column("match", str)  # JSON: why this copy joined its story
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
     return len(migrations.applied(db))
 

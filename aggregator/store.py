@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import sqlite_utils
 
+from aggregator.dedup import SIGNATURE_VERSION, Fingerprint, Match, compare, fingerprint, normalize_text
 from aggregator.schema import SchemaError, migrate
 
 
@@ -33,7 +35,6 @@ class CopyRecord:
     final_url: str
     portal: str
     body: str
-    body_hash: str
     fetched_at: str
     title: str | None = None
     published: str | None = None
@@ -44,8 +45,10 @@ class CopyRecord:
     site_name: str | None = None
     source_name: str | None = None
     is_original: bool = False
+    fingerprint: Fingerprint | None = None  # computed from body when not given
 
 
+MAX_CANDIDATES = 500  # bounds the work per page when a band key is shared by very many copies
 # outcomes of Store.add_copy, also the names of the store pipeline's stats
 NEW_STORY, NEW_COPY, UPDATED, UNCHANGED = "new_story", "new_copy", "updated_copy", "unchanged_copy"
 
@@ -88,12 +91,19 @@ class Store:
     # writing
 
     def add_copy(self, copy: CopyRecord) -> tuple[str, int]:
-        """Store one copy; returns (outcome, story id). Idempotent for an unchanged page."""
+        """Store one copy and attach it to its story; returns (outcome, story id).
+
+        Idempotent for an unchanged page. A copy that matches copies of several stories joins them into one
+        (union of clusters): the copy is evidence that they are the same article.
+        """
+        fp = copy.fingerprint or fingerprint(copy.body)
+        if fp is None:
+            raise ValueError(f"empty body: {copy.url}")
         with self.transaction() as conn:
             row = conn.execute(
                 "SELECT id, story_id, body_hash FROM copies WHERE url = ?", (copy.url,)
             ).fetchone()
-            if row and row[2] == copy.body_hash:
+            if row and row[2] == fp.body_hash:
                 # fetched_at stays the fetch of the stored content; last_seen says it was still there
                 conn.execute(
                     "UPDATE copies SET last_seen = max(last_seen, ?) WHERE id = ?", (copy.fetched_at, row[0])
@@ -102,40 +112,85 @@ class Store:
                     "UPDATE stories SET last_seen = max(last_seen, ?) WHERE id = ?", (copy.fetched_at, row[1])
                 )
                 return UNCHANGED, row[1]
-            story_id = self._match(conn, copy, exclude_copy=row[0] if row else None)
-            if story_id is None:
+            own_id, old_story = (row[0], row[1]) if row else (None, None)
+            matches = self._matches(conn, fp, exclude=own_id)
+            stories = sorted({story for _, story, _ in matches})
+            if stories:
+                story_id = stories[0]
+                for other in stories[1:]:
+                    conn.execute("UPDATE copies SET story_id = ? WHERE story_id = ?", (story_id, other))
+                    conn.execute("DELETE FROM stories WHERE id = ?", (other,))
+                best_copy, _, best = max(
+                    matches, key=lambda m: (m[2].same_body, m[2].jaccard, m[2].containment)
+                )
+                match = {"with_copy": best_copy, "how": best.describe(), "joined_stories": stories}
+                outcome = NEW_COPY
+            else:
                 story_id = conn.execute(
                     "INSERT INTO stories (first_seen, last_seen) VALUES (?, ?)",
                     (copy.fetched_at, copy.fetched_at),
                 ).lastrowid
+                match = {"how": "first copy of its story: no stored copy was similar enough"}
                 outcome = NEW_STORY
-            else:
-                outcome = NEW_COPY
-            values = _copy_values(copy, story_id)
+            values = _copy_values(copy, story_id, fp, match)
             if row:
                 sets = ", ".join(f"{k} = :{k}" for k in values if k != "first_seen")
-                conn.execute(f"UPDATE copies SET {sets} WHERE id = :id", {**values, "id": row[0]})
-                outcome = UPDATED
-                if row[1] != story_id:
-                    self._refresh_story(conn, row[1])
+                conn.execute(f"UPDATE copies SET {sets} WHERE id = :id", {**values, "id": own_id})
+                copy_id, outcome = own_id, UPDATED
             else:
                 cols = ", ".join(values)
-                conn.execute(
-                    f"INSERT INTO copies ({cols}) VALUES ({', '.join(':' + k for k in values)})", values
-                )
+                marks = ", ".join(":" + k for k in values)
+                copy_id = conn.execute(f"INSERT INTO copies ({cols}) VALUES ({marks})", values).lastrowid
+            self._index(conn, copy_id, fp)
+            if old_story is not None and old_story != story_id and old_story not in stories:
+                self._refresh_story(conn, old_story)
             self._refresh_story(conn, story_id)
             return outcome, story_id
 
-    def _match(self, conn: sqlite3.Connection, copy: CopyRecord, exclude_copy: int | None) -> int | None:
-        row = conn.execute(
-            "SELECT story_id FROM copies WHERE body_hash = ? AND id IS NOT ? ORDER BY id LIMIT 1",
-            (copy.body_hash, exclude_copy),
-        ).fetchone()
-        return row[0] if row else None
+    def _matches(
+        self, conn: sqlite3.Connection, fp: Fingerprint, exclude: int | None
+    ) -> list[tuple[int, int, Match]]:
+        """Stored copies that are the same article as ``fp``: (copy id, story id, evidence)."""
+        found: dict[int, tuple[int, int, Match]] = {}
+        for copy_id, story_id in conn.execute(
+            "SELECT id, story_id FROM copies WHERE body_hash = ? AND id IS NOT ? LIMIT ?",
+            (fp.body_hash, exclude, MAX_CANDIDATES),
+        ):
+            found[copy_id] = (copy_id, story_id, Match(1.0, 1.0, True))
+        keys = fp.band_keys()
+        if keys:
+            marks = ",".join("?" * len(keys))
+            rows = conn.execute(
+                f"SELECT c.id, c.story_id, c.body_hash, s.size, s.full, s.head FROM signatures s "
+                f"JOIN copies c ON c.id = s.copy_id WHERE s.copy_id IN "
+                f"(SELECT DISTINCT copy_id FROM lsh WHERE key IN ({marks}) LIMIT ?) AND c.id IS NOT ?",
+                (*keys, MAX_CANDIDATES, exclude),
+            )
+            for copy_id, story_id, bhash, size, full, head in rows:
+                if copy_id in found:
+                    continue
+                evidence = compare(fp, Fingerprint.from_row(bhash, size, full, head))
+                if evidence.same_story:
+                    found[copy_id] = (copy_id, story_id, evidence)
+        return list(found.values())
+
+    def _index(self, conn: sqlite3.Connection, copy_id: int, fp: Fingerprint) -> None:
+        conn.execute("DELETE FROM lsh WHERE copy_id = ?", (copy_id,))
+        full, head = fp.to_blobs()
+        conn.execute(
+            "INSERT OR REPLACE INTO signatures (copy_id, version, size, full, head) VALUES (?, ?, ?, ?, ?)",
+            (copy_id, SIGNATURE_VERSION, fp.size, full, head),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO lsh (key, copy_id) VALUES (?, ?)", [(k, copy_id) for k in fp.band_keys()]
+        )
 
     def _refresh_story(self, conn: sqlite3.Connection, story_id: int) -> None:
         """Recompute a story's fields from all of its copies (or delete it when none is left)."""
-        cur = conn.execute("SELECT * FROM copies WHERE story_id = ?", (story_id,))
+        cur = conn.execute(
+            "SELECT c.*, s.full AS sig, s.size AS sig_size FROM copies c LEFT JOIN signatures s ON s.copy_id = c.id WHERE c.story_id = ?",
+            (story_id,),
+        )
         names = [d[0] for d in cur.description]
         copies = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         if not copies:
@@ -144,6 +199,51 @@ class Store:
         merged = merge_story(copies)
         sets = ", ".join(f"{k} = :{k}" for k in merged)
         conn.execute(f"UPDATE stories SET {sets} WHERE id = :id", {**merged, "id": story_id})
+
+    def rebuild(self, progress=None) -> dict:
+        """Recompute every signature and regroup every copy into stories, e.g. after SIGNATURE_VERSION changed.
+
+        Copies are replayed in the order they were first stored, so the result is what a fresh crawl of the same
+        pages would give; groups are merged with union-find. Story ids are kept where a story survives.
+        """
+        with self.transaction() as conn:
+            before = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+            conn.execute("DELETE FROM lsh")
+            conn.execute("DELETE FROM signatures")
+            rows = conn.execute("SELECT id, story_id, body FROM copies ORDER BY id").fetchall()
+            groups = UnionFind()
+            for n, (copy_id, _, body) in enumerate(rows, 1):
+                fp = fingerprint(body or "") or fingerprint(f"copy {copy_id}")
+                matches = [m for m in self._matches(conn, fp, exclude=copy_id) if m[0] in groups]
+                groups.add(copy_id)
+                for other, _, _ in matches:
+                    groups.union(copy_id, other)
+                if matches:
+                    best_copy, _, best = max(matches, key=lambda m: (m[2].same_body, m[2].jaccard))
+                    match = {"with_copy": best_copy, "how": best.describe()}
+                else:
+                    match = {"how": "first copy of its story: no stored copy was similar enough"}
+                conn.execute(
+                    "UPDATE copies SET body_hash = ?, match = ? WHERE id = ?",
+                    (fp.body_hash, json.dumps(match, ensure_ascii=False), copy_id),
+                )
+                self._index(conn, copy_id, fp)
+                if progress:
+                    progress(n, len(rows))
+            old_story = {copy_id: story for copy_id, story, _ in rows}
+            taken: set[int] = set()
+            for members in sorted(groups.groups()):
+                # a group keeps the smallest old story id among its copies that no earlier group took
+                free = sorted({old_story[c] for c in members} - taken)
+                story_id = free[0] if free else conn.execute("INSERT INTO stories DEFAULT VALUES").lastrowid
+                taken.add(story_id)
+                conn.executemany(
+                    "UPDATE copies SET story_id = ? WHERE id = ?", [(story_id, c) for c in members]
+                )
+            conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM copies)")
+            for story_id in taken:
+                self._refresh_story(conn, story_id)
+        return {"copies": len(rows), "stories_before": before, "stories_after": len(taken)}
 
     # reading
 
@@ -198,7 +298,7 @@ class Store:
             }
 
 
-def _copy_values(copy: CopyRecord, story_id: int) -> dict:
+def _copy_values(copy: CopyRecord, story_id: int, fp: Fingerprint, match: dict) -> dict:
     return {
         "story_id": story_id,
         "url": copy.url,
@@ -213,9 +313,10 @@ def _copy_values(copy: CopyRecord, story_id: int) -> dict:
         "correspondents": json.dumps(copy.correspondents, ensure_ascii=False),
         "editors": json.dumps(copy.editors, ensure_ascii=False),
         "body": copy.body,
-        "body_hash": copy.body_hash,
+        "body_hash": fp.body_hash,
         "body_len": len(copy.body),
         "is_original": int(copy.is_original),
+        "match": json.dumps(match, ensure_ascii=False),
         "fetched_at": copy.fetched_at,
         "first_seen": copy.fetched_at,
         "last_seen": copy.fetched_at,
@@ -225,33 +326,86 @@ def _copy_values(copy: CopyRecord, story_id: int) -> dict:
 def merge_story(copies: list[dict]) -> dict:
     """A story's fields from its copies.
 
-    The canonical copy is the original publisher's own page when it was crawled, else the most complete copy,
-    then the earliest. The source is the copies' majority claim (the longest name among equals, as the most
-    specific); bylines come from the copy with the fullest attribution; the date is the earliest credible one.
+    The canonical copy is the original publisher's own page when it was crawled; else the most typical copy
+    (the highest mean similarity to the others, so neither a truncated copy nor one padded with ads), then the
+    most complete (most distinct shingles), then the earliest. The source is the copies' majority claim,
+    counted across traditional and simplified forms; bylines come from the copy with the fullest attribution;
+    the date is the earliest credible one, at the most precise time shown for that day.
     """
+    claims: dict[str, Counter] = {}
+    for c in copies:
+        if c["source"]:
+            claims.setdefault(normalize_text(c["source"]), Counter())[c["source"]] += 1
+    key = max(claims, key=lambda k: (claims[k].total(), len(k), k)) if claims else None
+
+    def original(c: dict) -> bool:
+        # hosted by the publisher, per the sources file, or by a site whose own name is the claimed source
+        site = normalize_text(c["site_name"] or "")
+        return bool(c["is_original"] or (key and site and (key in site or site in key)))
+
+    typical = _typicality(copies)
     canonical = min(
-        copies, key=lambda c: (-c["is_original"], -(c["body_len"] or 0), c["fetched_at"], c["id"])
+        copies,
+        key=lambda c: (
+            not original(c),
+            -typical[c["id"]],
+            -(c.get("sig_size") or 0),
+            c["fetched_at"],
+            c["id"],
+        ),
     )
-    claims = Counter(c["source"] for c in copies if c["source"])
-    source = max(claims, key=lambda s: (claims[s], len(s), s)) if claims else None
+    # print the publisher's own spelling when its page is here, else the form the copies use most
+    if key and original(canonical) and normalize_text(canonical["site_name"] or "") == key:
+        source = canonical["site_name"]
+    else:
+        source = (
+            max(claims[key], key=lambda f: (claims[key][f], f == canonical["source"], f)) if key else None
+        )
     names = ("reporters", "correspondents", "editors")
     bylines = max(
         copies,
-        key=lambda c: (sum(len(json.loads(c[n] or "[]")) for n in names), c["is_original"], -c["id"]),
+        key=lambda c: (
+            sum(len(json.loads(c[n] or "[]")) for n in names),
+            c["is_original"],
+            c is canonical,
+            -c["id"],
+        ),
     )
-    dates = [c["published"] for c in copies if _credible(c["published"], c["fetched_at"])]
+    dates = sorted(
+        (c["published"] for c in copies if _credible(c["published"], c["fetched_at"])), key=_instant
+    )
+    published = dates[0] if dates else None
+    if published and published[11:19] == "00:00:00":
+        # a copy that shows only the day is less precise than one that shows the time on that same day
+        timed = [d for d in dates if d[:10] == published[:10] and d[11:19] != "00:00:00"]
+        published = timed[0] if timed else published
     return {
         "url": canonical["url"],
         "canonical_copy_id": canonical["id"],
         "title": canonical["title"],
         "body": canonical["body"],
         "source": source,
-        "published": min(dates, key=_instant) if dates else None,
+        "published": published,
         **{n: bylines[n] for n in names},
         "copies_count": len(copies),
         "first_seen": min(c["first_seen"] for c in copies),
         "last_seen": max(c["last_seen"] for c in copies),
     }
+
+
+def _typicality(copies: list[dict]) -> dict[int, float]:
+    """Each copy's mean estimated Jaccard similarity to the story's other copies, to two decimals."""
+    sigs = {c["id"]: np.frombuffer(c["sig"], dtype=np.uint32) for c in copies if c.get("sig")}
+    out = {}
+    for c in copies:
+        mine = sigs.get(c["id"])
+        others = [sig for other, sig in sigs.items() if other != c["id"]]
+        out[c["id"]] = (
+            round(float(np.mean([np.mean(mine == o) for o in others])), 2)
+            if mine is not None and others
+            else 0.0
+        )
+    return out
 
 
 def _instant(iso: str) -> datetime:
@@ -267,3 +421,35 @@ def _credible(published: str | None, fetched_at: str) -> bool:
         return _instant(published) <= _instant(fetched_at)
     except ValueError:
         return False
+
+
+class UnionFind:
+    """Disjoint sets of copy ids, for regrouping copies into stories."""
+
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def __contains__(self, x: int) -> bool:
+        return x in self.parent
+
+    def add(self, x: int) -> None:
+        self.parent.setdefault(x, x)
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:  # path compression
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def groups(self) -> list[list[int]]:
+        out: dict[int, list[int]] = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return list(out.values())

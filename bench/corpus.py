@@ -50,7 +50,13 @@ class Page:
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.I)
 # GB2312/GBK pages routinely contain characters outside their declared charset; gb18030 is the superset.
-_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030"}
+_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "cp936": "gb18030",
+}
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
@@ -117,7 +123,8 @@ def _mostly_decodes(data: bytes, enc: str) -> bool:
 
 def _truth_text(record: dict) -> str:
     body = record.get("articleBody", record.get("content", record.get("body", "")))
-    if isinstance(body, dict):  # Fundus: {"summary": [...], "sections": [{"headline": [...], "paragraphs": [...]}]}
+    # Fundus: {"summary": [...], "sections": [{"headline": [...], "paragraphs": [...]}]}
+    if isinstance(body, dict):
         parts = list(body.get("summary") or [])
         for section in body.get("sections") or []:
             parts += list(section.get("headline") or [])

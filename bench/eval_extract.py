@@ -72,7 +72,9 @@ def _row(label, pages, bodies, seconds):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", choices=SET_CHOICES, action="append", help="repeatable; default: all but full magic-html")
+    ap.add_argument(
+        "--set", choices=SET_CHOICES, action="append", help="repeatable; default: all but full magic-html"
+    )
     ap.add_argument("--limit", type=int, default=None, help="first N pages of each set")
     ap.add_argument("--worst", type=int, default=0, help="list the N worst pages (by our F1) of each set")
     ap.add_argument("--no-trafilatura", action="store_true", help="skip the reference run")
@@ -115,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
                 key=lambda t: _f1(*t[1]),
             )
             for page, (p, r), (mp, mr) in ranked[: args.worst]:
-                print(f"    {_f1(p, r):.3f} P={p:.3f} R={r:.3f} (main P={mp:.3f} R={mr:.3f})  {page.id}  {page.url or ''}")
+                print(
+                    f"    {_f1(p, r):.3f} P={p:.3f} R={r:.3f} (main P={mp:.3f} R={mr:.3f})  {page.id}  {page.url or ''}"
+                )
     return 0
 
 

@@ -25,7 +25,7 @@ import os
 import re
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +35,9 @@ from aggregator.extract.encoding import decode_html  # noqa: E402
 
 
 def find_corpus(arg: str | None) -> Path | None:
-    for cand in (arg, os.environ.get("AGGREGATOR_CORPUS"), str(ROOT.parent / "shared" / "corpus")):
-        if cand and (Path(cand) / "zh-wce" / "ground-truth.json").is_file():
-            return Path(cand)
-    return None
+    """--corpus, else $AGGREGATOR_CORPUS, else ../shared/corpus next to the repo; an explicit choice is final."""
+    cand = arg or os.environ.get("AGGREGATOR_CORPUS") or str(ROOT.parent / "shared" / "corpus")
+    return Path(cand) if (Path(cand) / "zh-wce" / "ground-truth.json").is_file() else None
 
 
 def load_page(folder: Path, page_id: str) -> str | None:
@@ -161,9 +160,7 @@ def eval_fundus(folder: Path, verbose: bool) -> dict:
         m = re.search(r"_(\d{4})_(\d{2})_(\d{2})$", page_id)
         # the file name carries the crawl day; the end of that day bounds any plausible publication time
         fetched = (
-            datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=timezone.utc) + timedelta(days=1, hours=12)
-            if m
-            else None
+            datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC) + timedelta(days=1, hours=12) if m else None
         )
         got = run_extract(html, rec.get("url"), fetched)
         want_auth = {_ws(a) for a in rec.get("authors") or []}
@@ -197,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = find_corpus(args.corpus)
     if corpus is None:
         print(
-            "corpus not found: pass --corpus, set AGGREGATOR_CORPUS, or place it at ../shared/corpus "
-            "(needs zh-wce/ground-truth.json)",
+            f"corpus not found at {args.corpus or os.environ.get('AGGREGATOR_CORPUS') or ROOT.parent / 'shared/corpus'}"
+            ": pass --corpus DIR, set AGGREGATOR_CORPUS, or place it at ../shared/corpus (needs zh-wce/ground-truth.json)",
             file=sys.stderr,
         )
         return 2

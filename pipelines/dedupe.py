@@ -1,7 +1,8 @@
-"""Gives each article its identity (canonical URL) and body fingerprint; drops a URL seen twice in one run.
+"""Gives each article its identity (canonical URL) and its body fingerprint (hash and MinHash signatures);
+drops a URL seen twice in one run.
 
 Matching against stored stories happens inside the store's write transaction, so that concurrent crawler
-processes cannot both decide that the same article is new.
+processes cannot both decide that the same article is new; the signatures are computed here, outside it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from aggregator.dedup import body_hash, canonical_url
+from aggregator.dedup import canonical_url, fingerprint
 
 
 class DedupePipeline:
@@ -28,10 +29,10 @@ class DedupePipeline:
             self.stats.inc_value("dedupe/duplicate_url")
             raise DropItem(f"already processed in this run: {url}", log_level="DEBUG")
         self.seen.add(url)
-        fingerprint = body_hash(adapter["article"]["body"])
-        if fingerprint is None:
+        fp = fingerprint(adapter["article"]["body"])
+        if fp is None:
             self.stats.inc_value("dedupe/empty_body")
             raise DropItem(f"empty body after cleaning: {url}", log_level="DEBUG")
         adapter["canonical_url"] = url
-        adapter["body_hash"] = fingerprint
+        adapter["fingerprint"] = fp
         return item

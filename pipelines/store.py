@@ -28,22 +28,26 @@ class StorePipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         article = adapter["article"]
+        publisher = adapter.get("publisher")
+        original = is_original(article["source"], article["site_name"], publisher)
+        # an original page often names no source: its publisher is the source it would have claimed
+        source = article["source"] or (publisher if original else None)
         copy = CopyRecord(
             url=adapter["canonical_url"],
             final_url=adapter["final_url"],
             portal=adapter["portal"],
             body=article["body"],
-            body_hash=adapter["body_hash"],
             fetched_at=adapter["fetched_at"],
             title=article["title"],
             published=article["published"],
-            source=article["source"],
+            source=source,
             reporters=article["reporters"],
             correspondents=article["correspondents"],
             editors=article["editors"],
             site_name=article["site_name"],
             source_name=adapter.get("source_name"),
-            is_original=is_original(article["source"], article["site_name"], adapter.get("publisher")),
+            fingerprint=adapter["fingerprint"],
+            is_original=original,
         )
         outcome, _ = self.store.add_copy(copy)
         self.stats.inc_value(f"store/{outcome}")

@@ -18,8 +18,7 @@ FIELDS = {
 
 
 def run(*args, cwd=ROOT, env=None, timeout=300):
-    env = {**os.environ, **(env or {})}
-    env.pop("AGGREGATOR_DB", None)
+    env = {**{k: v for k, v in os.environ.items() if k != "AGGREGATOR_DB"}, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "aggregator.cli", *args],
         cwd=cwd,

@@ -143,7 +143,10 @@ def test_time_element():
 
 
 def test_date_in_first_body_line():
-    assert published(article(body="<p>2023年01月09日 10:23 来源：新华社</p><p>正文。</p>")) == "2023-01-09T10:23:00+08:00"
+    assert (
+        published(article(body="<p>2023年01月09日 10:23 来源：新华社</p><p>正文。</p>"))
+        == "2023-01-09T10:23:00+08:00"
+    )
 
 
 def test_no_date_and_teaser_dates_ignored():
@@ -295,3 +298,199 @@ def test_selector_overrides():
     assert extract_title(tree, selector="h1") == "标题测试新闻"
     assert extract_title(tree, selector="//h1") == "标题测试新闻"
     assert extract_published(tree, fetched_at=FETCHED, selector="span.d") == "2023-01-09T10:23:00+08:00"
+
+
+# --- further forms seen on real portals
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("发布日期： 7/5/2005 9:23:57 PM", "2005-07-05T21:23:57+08:00"),  # ASP-era US order
+        ("发布日期： 25/12/2022", "2022-12-25T00:00:00+08:00"),  # day first when it cannot be a month
+        ("28.04.2022, 19:20 Uhr", "2022-04-28T19:20:00+08:00"),
+    ],
+)
+def test_more_date_formats(text, expected):
+    assert published(article(info=text)) == expected
+
+
+def test_day_only_metadata_gains_printed_time():
+    html = article(
+        head='<meta name="PubDate" content="2023-01-09">', info="2023年01月09日07:48 | 来源：新华日报"
+    )
+    assert published(html) == "2023-01-09T07:48:00+08:00"
+
+
+def test_zoned_metadata_beats_unzoned():
+    head = (
+        '<meta property="article:published_time" content="2023-01-09T04:03:19">'
+        '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-01-09T04:03:19Z"}</script>'
+    )
+    assert published(article(head=head)) == "2023-01-09T04:03:19+00:00"
+
+
+def test_labelled_date_found_without_main_node():
+    html = (
+        "<html><body><div>首页</div><div>发布时间：2023-01-08 09:00</div><div><p>正文很长的一段。</p></div>"
+        "<ul><li>发布时间：2023-01-05 10:00</li></ul></body></html>"
+    )
+    tree = tree_of(html)
+    assert extract_published(tree, fetched_at=FETCHED) == "2023-01-08T09:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("paras", "rep", "left"),
+    [
+        (
+            ["正文第一段。", "最后一段，推动云南工业高质量发展。（记者 胡晓蓉）"],
+            ["胡晓蓉"],
+            ["正文第一段。", "最后一段，推动云南工业高质量发展。"],
+        ),
+        (
+            ["正文第一段。", "过一个平安的新春佳节。（常书香 马丹阳 ）"],
+            ["常书香", "马丹阳"],
+            ["正文第一段。", "过一个平安的新春佳节。"],
+        ),
+        (
+            ["正文第一段。", "所有的改革都是利益再分配。（姚峰 上海报道）"],
+            ["姚峰"],
+            ["正文第一段。", "所有的改革都是利益再分配。"],
+        ),
+        (["正文。（完）"], [], ["正文。（完）"]),
+        (["新京报记者 彭冲 山东冠县报道", "正文。"], ["彭冲"], ["正文。"]),
+        (["□ 本报记者 葛灵丹", "正文。"], ["葛灵丹"], ["正文。"]),
+        (["作者: 赵 培", "正文。"], ["赵培"], ["正文。"]),
+        (["执笔人：闵乐夫 赵兰波 刘韬", "正文。"], ["闵乐夫", "赵兰波", "刘韬"], ["正文。"]),
+        (["【新春走基层】光明日报记者 王建宏 张文攀 土豆，听名字就“土”得掉渣。"], ["王建宏", "张文攀"], None),
+        (["犬儒病", "胡平", "人心不会熄灭。"], ["胡平"], ["犬儒病", "人心不会熄灭。"]),
+        (["ggjjzhzz 发表于 2005-9-15 11:46:00", "正文。"], ["ggjjzhzz"], ["正文。"]),
+        (["作者单位：北京大学", "正文。"], [], ["作者单位：北京大学", "正文。"]),
+        (["——作者手记"], [], ["——作者手记"]),
+    ],
+)
+def test_more_byline_forms(paras, rep, left):
+    attr = parse_attribution(None, paras)
+    assert attr.reporters == rep
+    if left is not None:
+        assert attr.paragraphs == left
+
+
+def test_editor_list_stops_at_page_text():
+    attr = parse_attribution(None, ["正文。", "责任编辑：小何 返回搜狐，查看更多"])
+    assert attr.editors == ["小何"]
+
+
+def test_bare_reporter_line_without_names_is_dropped():
+    assert parse_attribution(None, ["新华社记者", "正文。"]).paragraphs == ["正文。"]
+
+
+def test_info_line_fields_anywhere_in_line():
+    html = article(info="2005年08月16日 来源：新华网 新华网黑龙江频道 记者 伊琳 李清芬")
+    tree = tree_of(html)
+    main = tree.xpath('//*[@id="content"]')[0]
+    attr = parse_attribution(tree, ["正文第一段，内容充实。"], main_node=main)
+    assert (attr.source, attr.reporters) == ("新华网", ["伊琳", "李清芬"])
+
+
+def test_label_and_value_in_separate_elements():
+    html = article(info="<span>作者：</span><span>安东尼</span>")
+    tree = tree_of(html)
+    main = tree.xpath('//*[@id="content"]')[0]
+    assert parse_attribution(tree, ["正文第一段，内容充实。"], main_node=main).reporters == ["安东尼"]
+
+
+def test_structured_authors():
+    head = (
+        '<script type="application/ld+json">{"@type":"NewsArticle","author":['
+        '{"@type":"Person","name":"Elena Oberholzer (obe)"},{"@type":"Person","givenName":"Anna Giulia",'
+        '"familyName":"Fink"}]}</script>'
+    )
+    tree = tree_of(article(head=head))
+    attr = parse_attribution(tree, ["正文。"], main_node=tree.xpath('//*[@id="content"]')[0])
+    assert attr.reporters == ["Elena Oberholzer", "Anna Giulia Fink"]
+
+
+@pytest.mark.parametrize(
+    ("meta", "reporters", "source"),
+    [
+        ("Jane Doe and John Roe", ["Jane Doe", "John Roe"], None),
+        ("Comsenz UI Team", [], None),
+        ("网易", [], None),
+        ("王芳", ["王芳"], None),
+    ],
+)
+def test_meta_author(meta, reporters, source):
+    tree = tree_of(article(head=f'<meta name="author" content="{meta}">'))
+    attr = parse_attribution(tree, ["正文。"], main_node=tree.xpath('//*[@id="content"]')[0])
+    assert (attr.reporters, attr.source) == (reporters, source)
+
+
+def test_agency_credited_as_author_becomes_source():
+    head = '<script type="application/ld+json">{"@type":"NewsArticle","author":{"name":"新华社"}}</script>'
+    tree = tree_of(article(head=head))
+    attr = parse_attribution(tree, ["正文。"], main_node=tree.xpath('//*[@id="content"]')[0])
+    assert (attr.reporters, attr.source) == ([], "新华社")
+
+
+def test_dates_after_the_main_node_are_never_used():
+    html = (
+        "<html><head><title>标题测试新闻</title></head><body><div id='content'><p>1月7日下午，会议召开。</p></div>"
+        "<div class='box'><p>发布时间：2023-01-05 10:00</p><a href='/x'>别的文章 发布时间：2023-01-04</a></div>"
+        "</body></html>"
+    )
+    assert published(html) is None
+
+
+def test_date_only_line_at_top_is_removed():
+    attr = parse_attribution(None, ["2023-01-09 08:30", "正文。"])
+    assert attr.paragraphs == ["正文。"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2023-01-09 08:30 来源：武汉科技报",
+        "发布时间：01-09 10:23 转载自武汉科技报",
+        "2023-01-09 13:30 來源：武漢科技報",
+    ],
+)
+def test_dated_info_line_is_attribution(line):
+    attr = parse_attribution(None, [line, "正文。"])
+    assert attr.source in ("武汉科技报", "武漢科技報")
+    assert attr.paragraphs == ["正文。"]
+
+
+def test_traditional_byline_without_colon():
+    attr = parse_attribution(None, ["正文。", "記者 鄭莉莉 張宇馳 任文　通訊員 朱勇進 馮星星"])
+    assert attr.reporters == ["鄭莉莉", "張宇馳", "任文"]
+    assert attr.correspondents == ["朱勇進", "馮星星"]
+
+
+def test_teaser_microdata_is_not_the_page_date():
+    body = (
+        "<p>1月7日下午，会议召开。</p></div><ul><li><a href='/y'>别的文章</a>"
+        "<time itemprop='datePublished' datetime='2023-01-05T10:00:00+08:00'>1月5日</time></li></ul><div>"
+    )
+    assert published(article(body=body)) is None
+
+
+@pytest.mark.parametrize(
+    ("info", "source"),
+    [
+        ("http://news.sina.com.cn 2005年03月31日03:18 北京娱乐信报", "北京娱乐信报"),
+        ("2022-02-13 09:57 光明网", "光明网"),
+        ("2022-02-13 09:57 分享到", None),
+    ],
+)
+def test_unlabelled_outlet_after_the_time(info, source):
+    tree = tree_of(article(info=info))
+    attr = parse_attribution(tree, ["正文第一段，内容充实。"], main_node=tree.xpath('//*[@id="content"]')[0])
+    assert attr.source == source
+
+
+@pytest.mark.parametrize("line", ["来源：网络", "来源：网络图片", "来源：本站原创", "来源：佚名"])
+def test_unknown_origin_is_no_source(line):
+    attr = parse_attribution(None, ["正文。", line])
+    assert attr.source is None
+    assert attr.paragraphs == ["正文。"]

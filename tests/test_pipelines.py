@@ -47,7 +47,7 @@ def run(crawler, item):
 def test_article_goes_through_all_stages_into_the_store(crawler):
     item = run(crawler, page(publisher="武汉科技报", source_name="kjb"))
     assert item.article["title"] == "大冶打造县域创新高地"
-    assert item.canonical_url == "http://kjb.test/content/1.html" and item.body_hash
+    assert item.canonical_url == "http://kjb.test/content/1.html" and item.fingerprint.body_hash
     stats = crawler.stats.get_stats()
     assert stats["extract/article"] == 1 and stats["store/new_story"] == 1
     with Store(crawler.settings["AGGREGATOR_DB"]) as store:

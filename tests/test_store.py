@@ -1,10 +1,11 @@
 import dataclasses
+import json
 import multiprocessing
 import sqlite3
 
 import pytest
 
-from aggregator.dedup import body_hash
+from aggregator.dedup import SIGNATURE_VERSION
 from aggregator.store import NEW_COPY, NEW_STORY, UNCHANGED, UPDATED, CopyRecord, Store, StoreError
 
 BODY = "科技创新是引领高质量发展的第一动力。近年来，大冶坚持全区域、多层次推进科技创新。"
@@ -14,7 +15,6 @@ def copy(url="http://portal.test/a/1.html", body=BODY, **kw) -> CopyRecord:
     defaults = dict(
         final_url=url,
         portal=url.split("/")[2],
-        body_hash=body_hash(body),
         fetched_at="2023-01-10T08:00:00+00:00",
         title="湖北大冶:凝聚科技创新磅礴力量",
         source="武汉科技报",
@@ -153,3 +153,75 @@ def test_copy_record_fields_round_trip(store):
         }
     ]
     assert dataclasses.asdict(c)["body"] == story["body"]
+
+
+ARTICLE = (
+    "聚力创新体系建设，构建全区域创新布局。立足武汉都市圈核心区优势，抢抓光谷科创大走廊建设机遇，不断优化县域创新布局。"
+    "一是加强联动创新。充分发挥“一把手”抓创新的机制作用，联动部门单位，共同推进科技创新。"
+    "以大冶湖国家高新区为科创主阵地，集聚科技企业，推动产业技术创新。二是链接武汉资源。"
+    "依托武汉科创策源地功能，支持企业在武汉建立“飞地”研发机构。推动普罗格智芯科技等6家企业入驻黄石（武汉）离岸科创园，"
+    "实现“研发在武汉，生产在大冶”。三是狠抓镇域创新。量身定制科技创新行动乡镇工作考核办法，推动灵乡等8个乡镇开展市级创新型乡镇建设，"
+    "形成“一镇一特色、一镇一品牌”的全域创新格局。聚力培育创新主体，夯实主力军创新支撑。壮大和引育各类科技创新主体，"
+    "不断夯实科技创新主力军支撑力。一是壮大高新技术企业。实施高新技术企业倍增工程，高效培育高新技术企业。"
+    "2022年全市高企数量达到243家，同比增长23.4%。"
+)
+OTHER_REPORT = (
+    "1月7日下午，湖北省科技厅召开2023年全省科技工作会议。会议总结了过去一年全省科技工作，部署了新一年重点任务。"
+    "会上，多个市县科技部门负责人作交流发言，介绍了本地推进科技创新的做法和成效。省科技厅负责人表示，"
+    "今年将继续加大研发投入，加快建设科技强省，推动更多科技成果在湖北转化落地，为高质量发展提供有力支撑。"
+    "与会代表还围绕创新平台建设、科技人才引育、科技金融服务等议题进行了讨论。"
+)
+
+
+def test_reposts_that_change_the_text_still_join_the_story(store):
+    import opencc
+
+    _, story = store.add_copy(copy("http://kjb.test/1.html", body=ARTICLE))
+    variants = {
+        "truncated": ARTICLE[: int(len(ARTICLE) * 0.45)] + "……阅读全文",
+        "ads": ARTICLE[:200]
+        + "扫码关注我们的公众号，获取更多本地资讯。"
+        + ARTICLE[200:]
+        + "免责声明：本文转自网络，如有侵权请联系删除。",
+        "traditional": opencc.OpenCC("s2t").convert(ARTICLE),
+        "re-punctuated": ARTICLE.replace("，", ", ").replace("。", ". ").replace("“", '"').replace("”", '"'),
+    }
+    for n, (name, body) in enumerate(variants.items()):
+        outcome, joined = store.add_copy(copy(f"http://p{n}.test/{name}.html", body=body))
+        assert (outcome, joined) == (NEW_COPY, story), name
+    (s,) = store.iter_stories()
+    assert len(s["copies"]) == 5 and s["body"] == ARTICLE  # the typical copy, not the padded or cut one
+
+
+def test_a_different_report_of_the_same_event_stays_apart(store):
+    store.add_copy(copy("http://kjb.test/1.html", body=ARTICLE))
+    outcome, _ = store.add_copy(copy("http://cjrb.test/1.html", body=OTHER_REPORT))
+    assert outcome == NEW_STORY
+    assert store.counts()["stories"] == 2
+
+
+def test_a_copy_that_bridges_two_stories_joins_them(store):
+    head, tail = ARTICLE[: len(ARTICLE) // 2], ARTICLE[len(ARTICLE) // 2 :]
+    store.add_copy(copy("http://a.test/head.html", body=head))
+    store.add_copy(copy("http://b.test/tail.html", body=tail))
+    assert store.counts()["stories"] == 2
+    outcome, story = store.add_copy(copy("http://kjb.test/full.html", body=ARTICLE))
+    assert outcome == NEW_COPY
+    assert store.counts() == {"stories": 1, "copies": 3, "portals": 3}
+    match = json.loads(
+        store.db.execute("SELECT match FROM copies WHERE url = 'http://kjb.test/full.html'").fetchone()[0]
+    )
+    assert len(match["joined_stories"]) == 2 and "containment 1.00" in match["how"]
+
+
+def test_rebuild_regroups_like_a_fresh_crawl_and_keeps_story_ids(store):
+    store.add_copy(copy("http://kjb.test/1.html", body=ARTICLE))
+    store.add_copy(copy("http://p.test/1.html", body=ARTICLE[:300]))
+    store.add_copy(copy("http://cjrb.test/1.html", body=OTHER_REPORT))
+    before = {s["id"]: sorted(c["url"] for c in s["copies"]) for s in store.iter_stories()}
+    store.db.execute("UPDATE signatures SET version = 0")
+    store.db.execute("DELETE FROM lsh")  # a stale index: rebuild must not rely on it
+    assert store.rebuild() == {"copies": 3, "stories_before": 2, "stories_after": 2}
+    after = {s["id"]: sorted(c["url"] for c in s["copies"]) for s in store.iter_stories()}
+    assert after == before
+    assert {r[0] for r in store.db.execute("SELECT DISTINCT version FROM signatures")} == {SIGNATURE_VERSION}

@@ -28,47 +28,87 @@ class Attribution:
 
 
 _ROLE_WORDS = {
-    "source": "稿件来源|文章来源|信息来源|新闻来源|本文来源于|本文来源|来源于|转载自|转载于|转自|出处|来源|來源|来自",
+    "source": "稿件来源|文章来源|信息来源|新闻来源|本文来源于|本文来源|来源于|转载自|转载于|转自|出处|来源|來源|来自|稿源|"
+    "文章來源|轉載自",
     "editors": "责任编辑|責任編輯|实习编辑|值班编辑|编辑|編輯|责编|責編|主编",
     "correspondents": "通讯员|通訊員",
     "reporters": "本报记者|本報記者|实习记者|特约记者|首席记者|见习记者|记者|記者|撰稿人|撰稿|撰文|执笔人|执笔|采写|作者|"
     "实习生|文",
     # labels that end a value but whose own value is not kept
-    "other": "收集|整理|点击|點擊|浏览|瀏覽|阅读|字号|字體|时间|時間|日期|发布|發佈|审核|審核|校对|校對|摄影|图|"
+    "other": "发布时间|发布日期|发表时间|发表日期|更新时间|发稿时间|出版时间|录入时间|添加时间|發佈時間|發表時間|更新時間|"
+    "收集|整理|点击|點擊|浏览|瀏覽|阅读|字号|字體|时间|時間|日期|发布|發佈|审核|審核|校对|校對|摄影|图|"
     "制图|视频|监制|出品|策划|统筹|浏览次数|点击数|访问量|出版社",
 }
 _ROLE_OF = {w: role for role, words in _ROLE_WORDS.items() for w in words.split("|")}
 # one-character labels are everyday words; they only count as "文/X", "图：X"
 _SHORT = r"(?=\s*[/／|｜:：])"
-_LABEL_ALT = "|".join(w + _SHORT if len(w) == 1 else w for w in sorted(_ROLE_OF, key=len, reverse=True))
+# "作者单位：", "编辑部：" are other fields that merely start with a label word
+_NOT_LONGER = r"(?![\u4e00-\u9fff]{1,3}\s*[:：])"
+_LABEL_ALT = "|".join(
+    w + _SHORT if len(w) == 1 else w + _NOT_LONGER for w in sorted(_ROLE_OF, key=len, reverse=True)
+)
 _LABEL = re.compile(rf"(?:{_LABEL_ALT})")
-_COLON = r"\s*[:：]\s*"
 _DECOR = r"[\s【\[（(□■●◆▲★◎>》·•\-—]*"
 # "长江日报记者", "本报通讯员": an outlet name may precede a person label
 _LINE_START = re.compile(
     rf"^{_DECOR}(?:[\u4e00-\u9fff]{{0,8}}?(?=记者|記者|通讯员|通訊員|实习生))?({_LABEL_ALT})(\s*[:：/／|｜]\s*|\s+)?"
 )
+_LEADING_DATE = re.compile(
+    r"^(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?)"
+    r"(?:\s*\d{1,2}\s*[:：时]\s*\d{2}(?:\s*[:：分]\s*\d{2})?\s*秒?)?[\s|｜丨/]*"
+)
 _WRAP = re.compile(r"^[（(【\[]\s*(.*?)\s*[）)】\]]$")
 _SENTENCE = re.compile(r"[，。！？；,;!?]")
 _CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}$")
-_LATIN_NAME = re.compile(r"^[A-Z][\w'’.-]*(?: (?:[A-Z][\w'’.-]*|van|von|de|der|da|di|del|la|le|du|bin|al))*$")
+# any alphabet (accents, Cyrillic, Greek): capitalised words, with the usual lower-case particles
+_LATIN_NAME = re.compile(
+    r"^(?=[^\W\d_])[^\W\d_][\w'’.-]*(?: (?:[^\W\d_][\w'’.-]*|van|von|de|der|den|da|di|del|la|le|du|bin|al|y))*$"
+)
+_CJK_CHAR = re.compile(r"[\u3040-\u9fff\uac00-\ud7af]")
+_BYLINE_NOISE = re.compile(
+    r"\s+(?:for|für|pour|para|Follow|Twitter|X|Email|E-Mail|The Associated Press|Reuters|AFP|Updated|Published|"
+    r"Posted|Staff Writer|Correspondent|Reporter)\b.*$|\s*\([^)]{1,12}\)\s*$",
+    re.I,
+)
 _NAME_SPLIT = re.compile(
     r"[\s\u3000、，,；;／/|｜]+|(?<=[\u4e00-\u9fff])[和及](?=[\u4e00-\u9fff])|\band\b|&|\d[\d\-:/.年月日时分]*"
 )
-_JUNK = re.compile(r"^(本报|报道|报导|摄|摄影|图|文|等|通讯员|实习生|综合|整理|编译|供图|图片|视频|新闻|本台|本网)$")
+_JUNK = re.compile(
+    r"^(本报|报道|报导|摄|摄影|图|文|等|通讯员|实习生|综合|整理|编译|供图|图片|视频|新闻|本台|本网)$"
+)
 # two-character names are padded to the width of three-character ones: "赵  培"
-_PADDED = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+_PADDED = re.compile(
+    r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
+)
 _ORGISH = re.compile(r"记者|编辑|通讯员|(报|社|网|台|站|部|局|厅|委|会|院|校|组|中心|公司|集团|频道|统计)$")
 _PLACE_REPORT = re.compile(r"(报道|报导|發自|发自|电)$")
 _NAME_TRAIL = re.compile(r"(报道|报导|摄影?|供图|整理|编译|发自\S*|综合报道)$")
 _SOURCE_CUT = re.compile(
     rf"\s|[，。,;；|｜()（）【】\[\]<>《》“”\"'!！?？]|{_LABEL_ALT}|\d{{4}}[-年/.]|https?:|www\.",
 )
+# "来源：网络" and friends say the origin is unknown
+_NO_SOURCE = {
+    "网络",
+    "互联网",
+    "本站",
+    "本网",
+    "原创",
+    "本站原创",
+    "本网原创",
+    "未知",
+    "转载",
+    "综合",
+    "网友投稿",
+    "投稿",
+    "佚名",
+}
 _URLISH = re.compile(r"https?:|www\.|\.(com|cn|net|org)\b", re.I)
 _OPENING = re.compile(
     r"^(?P<lead>[^（(，。\n]{0,24}?(?:讯|电|消息))?\s*[（(](?P<inner>[^）)]{2,80})[）)]\s*",
 )
-_CLOSING = re.compile(r"\s*[（(\[【]\s*(?P<inner>(?:责任编辑|責任編輯|编辑|編輯|责编|責編)[^）)\]】]{1,40})[）)\]】]\s*$")
+_CLOSING = re.compile(
+    r"\s*[（(\[【]\s*(?P<inner>(?:责任编辑|責任編輯|编辑|編輯|责编|責編)[^）)\]】]{1,40})[）)\]】]\s*$"
+)
 # where no label vouches for a name (a bare "（常书香 马丹阳）" or a name line under the headline), it must start
 # with a common surname; these cover the large majority of Chinese names
 _SURNAMES = set(
@@ -81,20 +121,41 @@ _SURNAMES = set(
     "计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公"
     "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由陳張劉楊黃趙吳周許韓馮鄧曹蕭葉蔣蘇魏呂"
 )
+try:  # the same surnames in traditional characters, for Taiwan/Hong Kong pages and traditional reposts
+    import opencc
+
+    _SURNAMES |= set(opencc.OpenCC("s2t").convert("".join(sorted(_SURNAMES))))
+except Exception:  # noqa: BLE001 - without opencc traditional names just need a label
+    pass
 # page furniture that happens to start with a surname character
-_CHROME_WORDS = set(
-    "关闭 打印 推荐 收藏 分享 评论 返回 顶部 首页 更多 字体 高清 全文 原文 上一页 下一页 登录 注册 搜索 查看 相关 "
-    "时间 日期 来源 作者 编辑 记者 万家 全国 国际 国内 国家 地方 时政 文化 文章 周刊 平台 平安 金融 华人 宁夏 江苏 "
-    "石家庄 曹县 项目 应急 安全 和平 龙头 史上 毛泽东 邓小平".split()
-)
+# fmt: off
+_CHROME_WORDS = {
+    "关闭", "打印", "推荐", "收藏", "分享", "评论", "返回", "顶部", "首页", "更多", "字体", "高清", "全文", "原文",
+    "上一页", "下一页", "登录", "注册", "搜索", "查看", "相关", "时间", "日期", "来源", "作者", "编辑", "记者", "万家",
+    "全国", "国际", "国内", "国家", "地方", "时政", "文化", "文章", "周刊", "平台", "平安", "金融", "华人", "宁夏", "江苏",
+    "石家庄", "项目", "关注", "订阅", "点赞", "转发", "举报", "收起", "展开", "阅读", "应急", "安全", "和平",
+    "龙头", "史上",
+}
+# fmt: on
+# fmt: off
 _COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "夏侯", "宇文", "司徒", "公孙")
+# fmt: on
 _BARE_CLOSING = re.compile(
     r"\s*[（(]\s*(?:(?:本报|本台)?记者\s*)?(?P<names>[\u4e00-\u9fff·]{2,4}(?:[\s\u3000、]+[\u4e00-\u9fff·]{2,4}){0,4})"
     r"(?:\s*[\u4e00-\u9fff]{0,8}?报道)?\s*[）)]\s*$"
 )
-_POSTED_BY = re.compile(r"^(?:.*\s)?([\w\u4e00-\u9fff&·.-]{2,20})\s+(?:发表于|發表於|posted\s+(?:at|on))\s*\d", re.I)
-_BRACKETED = re.compile(r"(?<![:：])\s[\[【]\s*([\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4}){0,3})\s*[\]】]")
+_POSTED_BY = re.compile(
+    r"^(?:.*\s)?([\w\u4e00-\u9fff&·.-]{2,20})\s+(?:发表于|發表於|posted\s+(?:at|on))\s*\d", re.I
+)
+_BRACKETED = re.compile(
+    r"(?<![:：])\s[\[【]\s*([\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4}){0,3})\s*[\]】]"
+)
+_OUTLET = re.compile(r"[\u4e00-\u9fff]{2,12}(?:报|网|社|台|刊|杂志|周刊|新闻|客户端|在线)")
 _EMPTY_LABEL = re.compile(rf"(?:{_LABEL_ALT})\s*[:：]\s*$")
+# template credits and site names that CMSs put in <meta name=author>
+_SITE_AUTHOR = re.compile(
+    r"\b(team|inc|ltd|llc|gmbh|corp|webmaster|admin|discuz|powered)\b|[网站报社台]$", re.I
+)
 _BY = re.compile(r"^\s*(?:By|BY|by)\s+(.{3,80}?)\s*$")
 
 
@@ -107,17 +168,27 @@ def split_names(value: str, strict: bool = False) -> list[str]:
     value = re.split(r"[:：]", value, maxsplit=1)[0]  # a second colon opens an unlabelled field ("单位：…")
     value = _PADDED.sub(lambda m: m.group(1) + m.group(2) if m.group(1) in _SURNAMES else m.group(0), value)
     names: list[str] = []
+    has_cjk = bool(_CJK_CHAR.search(value))
     for part in _NAME_SPLIT.split(value):
         part = part.strip(" .。()（）[]【】<>\"'“”")
         if not part or _PLACE_REPORT.search(part):  # "山东冠县报道" is where, not who
             continue
         part = _NAME_TRAIL.sub("", part) if len(part) > 4 else part
-        if _JUNK.match(part) or _ORGISH.search(part) or part in names:
+        if _JUNK.match(part) or _ORGISH.search(part) or part in _CHROME_WORDS or part in names:
             continue
         if _CJK_NAME.match(part):
-            if not strict or is_likely_name(part) or "·" in part:
+            # after the first name, a token without a common surname is usually page text ("返回搜狐")
+            if (not strict and not names) or is_likely_name(part) or "·" in part:
                 names.append(part)
-        elif _LATIN_NAME.match(part) and len(part) <= 40:
+            elif names:
+                break
+        # editor codes next to Chinese names ("支全明 SF", "黄忆南 PN043") are not names
+        elif (
+            _LATIN_NAME.match(part)
+            and len(part) <= 40
+            and not _CJK_CHAR.search(part)
+            and not (has_cjk and len(part) <= 3 and part.isupper())
+        ):
             names.append(part)
     return names
 
@@ -139,8 +210,33 @@ def bare_names(text: str) -> list[str]:
 
 def _latin_names(value: str) -> list[str]:
     """Latin bylines keep their internal spaces ("Jane Doe, John Roe and Ann Poe")."""
-    parts = re.split(r"\s*(?:,|;|\band\b|&|\|)\s*", value)
-    return [p.strip() for p in parts if p.strip() and _LATIN_NAME.match(p.strip()) and len(p.strip()) <= 40]
+    if re.search(r"[\u3040-\u9fff]", value):
+        return []
+    parts = re.split(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\bog\b|\by\b|&|\|)\s*", value)
+    out = []
+    for p in parts:
+        p = _BYLINE_NOISE.sub("", p.strip()).strip()
+        if (
+            p
+            and _LATIN_NAME.match(p)
+            and len(p) <= 40
+            and p.lower() not in ("by", "von", "par", "por")
+            and p not in out
+        ):
+            out.append(p)
+    return out
+
+
+def _person_name(author) -> str | None:
+    """One JSON-LD author object as a display name: name, or givenName + familyName."""
+    if isinstance(author, str):
+        return author.strip() or None
+    if not isinstance(author, dict):
+        return None
+    name = author.get("name")
+    if not isinstance(name, str) or not name.strip():
+        name = " ".join(str(author.get(k) or "") for k in ("givenName", "familyName")).strip()
+    return name.strip() or None
 
 
 def _clean_source(value: str) -> str | None:
@@ -151,6 +247,11 @@ def _clean_source(value: str) -> str | None:
     value = value[: m.start()] if m else value
     value = value.strip(" :：-—_·")
     return value if 2 <= len(value) <= 30 and not value.isdigit() else None
+
+
+def _unknown_source(value: str) -> bool:
+    value = value.strip(" :：[]【】")
+    return value in _NO_SOURCE or value.startswith(("网络", "互联网"))
 
 
 def _fields(text: str) -> list[tuple[str, str]]:
@@ -164,12 +265,16 @@ def _fields(text: str) -> list[tuple[str, str]]:
 
 
 class _Acc:
+    """Accumulates what the lines of a page say: the first source, and names per role without repeats."""
+
     def __init__(self) -> None:
         self.source: str | None = None
         self.roles: dict[str, list[str]] = {"reporters": [], "correspondents": [], "editors": []}
 
     def add(self, role: str, value: str, strict: bool = False) -> bool:
         if role == "source":
+            if _unknown_source(value):  # still an attribution line, just not a name worth keeping
+                return True
             src = _clean_source(value)
             if src and self.source is None:
                 self.source = src
@@ -182,9 +287,6 @@ class _Acc:
                 self.roles[role].append(n)
         return bool(names)
 
-    def empty(self) -> bool:
-        return self.source is None and not any(self.roles.values())
-
 
 def parse_line(line: str, acc: _Acc | None = None) -> bool:
     """True when the whole line is attribution (its fields then go to acc)."""
@@ -192,6 +294,10 @@ def parse_line(line: str, acc: _Acc | None = None) -> bool:
     m = _WRAP.match(text)
     if m:
         text = m.group(1)
+    # info lines often lead with the date: "2023-01-09 08:30 来源：武汉科技报"
+    dated = _LEADING_DATE.match(text)
+    if dated and dated.end() < len(text):
+        text = text[dated.end() :]
     start = _LINE_START.match(text)
     if not start or len(text) > 100:
         return False
@@ -199,7 +305,11 @@ def parse_line(line: str, acc: _Acc | None = None) -> bool:
     role = _ROLE_OF[start.group(1)]
     if role == "other" and not sep.strip():
         return False
-    if role == "source" and not sep.strip() and (start.group(1) in ("来自", "出处") or len(text) - start.end() > 15):
+    if (
+        role == "source"
+        and not sep.strip()
+        and (start.group(1) in ("来自", "出处") or len(text) - start.end() > 15)
+    ):
         return False
     # without a colon a label must be followed by a short, punctuation-free run of names ("记者 王芳 李强")
     if not sep.strip() and (_SENTENCE.search(text) or len(text) > 40):
@@ -210,8 +320,9 @@ def parse_line(line: str, acc: _Acc | None = None) -> bool:
     useful = sum(probe.add(r, v, strict) for r, v in fields)
     known = [(r, v) for r, v in fields if r != "other"]
     if not useful:
-        # a line of empty labels ("日期: 来源:") is chrome, not a sentence
-        return bool(sep.strip()) and all(not v.strip() for _r, v in fields)
+        # a line of empty labels ("日期: 来源:", a bare "新华社记者") is chrome, not a sentence
+        empty = all(not v.strip() for _r, v in fields)
+        return empty and (bool(sep.strip()) or len(text) <= 12)
     # a non-colon byline must be all names: "记者了解到" leaves a non-name value behind
     if strict and any(r != "source" and v.strip() and not split_names(v, True) for r, v in known):
         return False
@@ -241,11 +352,13 @@ def strip_byline(paragraph: str, acc: _Acc) -> str:
 
 def _names_only(inner: str) -> bool:
     fields = _fields(inner)
-    return bool(fields) and all(r in ("other", "source") or not v.strip() or split_names(v) for r, v in fields)
+    return bool(fields) and all(
+        r in ("other", "source") or not v.strip() or split_names(v) for r, v in fields
+    )
 
 
 _SPACED = re.compile(
-    rf"^(?P<org>[\u4e00-\u9fff]{{0,10}}?)(?P<body>(?:(?:{_LABEL_ALT})[:：]?\s*"
+    rf"^(?:[【\[][^】\]]{{1,12}}[】\]]\s*)?(?P<org>[\u4e00-\u9fff]{{0,10}}?)(?P<body>(?:(?:{_LABEL_ALT})[:：]?\s*"
     r"(?:[\u4e00-\u9fff·]{2,6}(?:[\s\u3000、]+|$))+)+)"
 )
 
@@ -262,7 +375,7 @@ def _strip_spaced_byline(text: str, acc: _Acc) -> str:
     for r, v in fields:
         if r != "other" and (not v.strip() or len(split_names(v)) != len(v.split())):
             return text
-    if m.group("org") and not fields[0][0] == "reporters":
+    if m.group("org") and fields[0][0] != "reporters":
         return text
     for r, v in fields:
         acc.add(r, v)
@@ -270,21 +383,34 @@ def _strip_spaced_byline(text: str, acc: _Acc) -> str:
 
 
 def _structured_authors(tree) -> list[str]:
+    """Authors from JSON-LD or <meta name=author>, the usual place on pages without a printed byline."""
     names: list[str] = []
     for item in json_ld(tree):
-        if not isinstance(item, dict) or not str(item.get("@type", "")).endswith(("Article", "Posting", "Report")):
+        types = item.get("@type", "")
+        types = " ".join(types) if isinstance(types, list) else str(types)
+        if not re.search(r"Article|Posting|Report|Blog", types):
             continue
         authors = item.get("author")
         for a in authors if isinstance(authors, list) else [authors]:
-            name = a.get("name") if isinstance(a, dict) else a
-            if isinstance(name, str) and name.strip():
-                names.extend(n for n in _latin_names(name.strip()) or split_names(name) if n not in names)
+            name = _person_name(a)
+            if not name or _URLISH.search(name):
+                continue
+            found = _latin_names(name)
+            # an author object usually names one person, but some CMSs pack "A, B and C" into it; a part that
+            # is not a short name (a job title, an affiliation) means the commas were not separating people
+            if isinstance(a, dict) and not (found and all(len(f.split()) <= 4 for f in found)):
+                found = [_BYLINE_NOISE.sub("", re.split(r"\s*[,;|]\s*", name)[0]).strip()]
+            found = found or split_names(name)
+            names.extend(n for n in found if n and n not in names)
         if names:
             return names
-    meta = meta_content(tree, "author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author")
-    if meta and not _URLISH.search(meta):
+    meta = meta_content(
+        tree, "author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author"
+    )
+    if meta and not _URLISH.search(meta) and not _SITE_AUTHOR.search(meta):
         meta = re.sub(r"^\s*(?:By|BY|by)\s+", "", meta)
-        names = _latin_names(meta) or split_names(meta)
+        # Chinese CMSs fill this with the site or channel name, so a Chinese value must look like a person
+        names = _latin_names(meta) or split_names(meta, strict=True)
     return names
 
 
@@ -302,8 +428,12 @@ def _prefix_names(value: str, vouched: bool) -> list[str]:
     return names
 
 
-def scan_region_line(line: str, acc: _Acc) -> None:
-    """Lenient parse of chrome lines (info line, block after the body): labels may sit anywhere in the line."""
+def scan_region_line(line: str, acc: _Acc, info: bool = True) -> None:
+    """Lenient parse of chrome lines (info line, block after the body): labels may sit anywhere in the line.
+
+    Unlabelled forms ("X 发表于 <date>", "[ 黄宇 ]", an outlet after the time) are read only in the info line:
+    after the body they are usually comments.
+    """
     if parse_line(line, acc):
         return
     for m in re.finditer(rf"(?:^|(?<=[\s|｜/>\]】）)]))(?:{_LABEL_ALT})", line):
@@ -316,6 +446,14 @@ def scan_region_line(line: str, acc: _Acc) -> None:
                 for name in _prefix_names(value, colon):
                     if name not in acc.roles[role]:
                         acc.roles[role].append(name)
+    if not info:
+        return
+    # portals print the outlet unlabelled after the time: "2005年03月31日03:18 北京娱乐信报", "… 09:57 光明网"
+    dated = _LEADING_DATE.match(re.sub(r"^(?:https?://)?[\w.-]+\.(?:com|cn|net)\S*\s+", "", line))
+    if dated and acc.source is None:
+        rest = line[line.index(dated.group(0)) + len(dated.group(0)) :].strip()
+        if _OUTLET.fullmatch(rest):
+            acc.source = rest
     # portal info lines of the sina/sohu era: "2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]"
     for m in _BRACKETED.finditer(line):
         for name in bare_names(m.group(1)):
@@ -328,7 +466,7 @@ def scan_region_line(line: str, acc: _Acc) -> None:
 
 
 def _join_empty_labels(lines: list[str]) -> list[str]:
-    """"作者：" and its value often sit in separate elements; glue them back together."""
+    """ "作者：" and its value often sit in separate elements; glue them back together."""
     out: list[str] = []
     for line in lines:
         if out and _EMPTY_LABEL.search(out[-1]) and len(line) <= 40:
@@ -354,6 +492,12 @@ def _closing_names(para: str, acc: _Acc) -> str:
 
 
 def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attribution:
+    """Source and bylines of a story, and its paragraphs without the attribution lines.
+
+    Order of evidence: the body paragraphs (whole attribution lines anywhere, opening bylines in the first three,
+    closing notes in the last three), then the page text around the main node (info line, block after the body),
+    then a "By X" line, then JSON-LD / <meta name=author>. The first source found wins.
+    """
     acc = _Acc()
     kept: list[str] = []
     last = len(paragraphs) - 1
@@ -361,6 +505,8 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
         if parse_line(para, acc):
             continue
         if i < 3:
+            if (m := _LEADING_DATE.match(para)) and m.end() == len(para):  # a date alone is the info line
+                continue
             if (m := _BY.match(para)) and (names := _latin_names(m.group(1))):
                 acc.roles["reporters"].extend(n for n in names if n not in acc.roles["reporters"])
                 continue
@@ -380,8 +526,10 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
     if tree is not None:
         regions = page_regions(tree, main_node, extract_title(tree))
         info = _join_empty_labels(regions.info)
-        for line in info + _join_empty_labels(regions.tail):
+        for line in info:
             scan_region_line(line, acc)
+        for line in _join_empty_labels(regions.tail):
+            scan_region_line(line, acc, info=False)
         if not acc.roles["reporters"]:
             for line in info[:2]:  # a name alone under the headline is the author's
                 acc.roles["reporters"].extend(n for n in bare_names(line) if n not in acc.roles["reporters"])
@@ -392,5 +540,10 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
                     acc.roles["reporters"] = names
                     break
         if not any(acc.roles.values()):
-            acc.roles["reporters"] = _structured_authors(tree)
+            for name in _structured_authors(tree):
+                # Chinese CMSs credit the agency as author ("新华社"): that is the source, not a reporter
+                if _CJK_CHAR.search(name) and _ORGISH.search(name):
+                    acc.source = acc.source or name
+                else:
+                    acc.roles["reporters"].append(name)
     return Attribution(kept, acc.source, **acc.roles)

@@ -22,16 +22,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from aggregator.extract.dom import HARD, SOFT, drop_kind, select
+from aggregator.extract.dom import HARD, SOFT, drop_kind, has_content_class, select
 from aggregator.extract.xpaths import (
     BLOCK_TAGS,
+    BREADCRUMB_SEP,
     CANDIDATE_TAGS,
     COPYRIGHT_LINE,
     DATE_TOKENS,
     DISCLAIMER_LINE,
     HEADING_TAGS,
+    JUNK_LINE,
     LINE_LABEL_RE,
     SECTION_LABEL_RE,
+    SOFT_DROP_TAGS,
 )
 
 
@@ -48,9 +51,14 @@ PENALTY = 1.5
 # Link text is dropped again when paragraphs are written out, so it costs less than chrome that would be kept.
 LINK_WEIGHT = 0.15
 SNIPPET_WEIGHT = 0.5
+# Short unlinked table cells are mostly data (figures, names in a table); menus built from tables are links.
+CELL_SNIPPET_WEIGHT = 0.1
 # A summary after a headline link is a teaser; beyond this many characters it is more likely a paragraph that
 # follows an ad or a link box injected into the article, so only this much of it is counted as teaser.
 TEASER_CAP = 150
+# Headline + summary pairs are teasers when they share a small container (a list item, a card) holding at most
+# this much running text; the same pair directly inside a long article body is an injected link box.
+TEASER_ITEM_MAX = 400
 # A block is link-heavy when more than this share of its characters sits inside <a>.
 LINK_HEAVY = 0.5
 # Unpunctuated blocks shorter than this (in characters) are menu items, labels, buttons rather than prose.
@@ -58,44 +66,52 @@ SNIPPET_CHARS = 25
 # This many snippets in a row inside the main block are a widget, not the article.
 SNIPPET_RUN = 3
 
-# is_article thresholds, in "units": one per CJK character, one per non-CJK word. A short Chinese news brief has
-# ~150 characters; an English one ~80 words. Below these, or when links dominate the main block, it is a hub,
-# list, tag or contact page.
-MIN_ARTICLE_UNITS_CJK = 120
-MIN_ARTICLE_UNITS_WORDS = 60
-MAX_ARTICLE_LINK_DENSITY = 0.4
+# When the title heading is found, candidates away from it (before it, or outside its ANCHOR_LEVELS nearest
+# ancestors) keep only this share of their score: a stream of long teasers must not beat a short article.
+ANCHOR_LEVELS = 6
+UNANCHORED_FACTOR = 0.25
+
+# is_article thresholds. Length is counted in CJK characters for Chinese/Japanese text (more than 30% CJK) and in
+# words otherwise: a short Chinese news brief has ~150 characters, an English one ~80 words; contact, about and
+# error pages stay below. The main block must also be mostly running text: list, hub and tag pages are mostly
+# links and teasers (bad text, weighted as in the scorer).
+MIN_ARTICLE_UNITS_CJK = 80
+MIN_ARTICLE_UNITS_WORDS = 50
+MAX_BAD_SHARE = 0.5
 
 _PUNCT = re.compile(r"[，。！？；：、“”「」,.;!?]")
 _WS = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[，。！？；,;!?]|\.\s")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+")
 
 
 def _chars(text: str | None) -> int:
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") if text else 0
+    # indentation around text nodes is the only whitespace worth not counting; inner spaces count as characters
+    return len(text.strip()) if text else 0
 
 
 GOOD, LINKY, SNIP = 1, 2, 3
 
 
-def _judge(t: int, link: int, punct: int) -> tuple[float, float, int]:
-    """(good, bad, kind) of one text block."""
+def _judge(t: int, link: int, punct: int, cell: bool = False) -> tuple[float, float, int]:
+    """(good, bad, kind) of one text block; ``cell`` for table cells, whose short texts are usually data."""
     if t == 0:
         return 0.0, 0.0, 0
     if link > LINK_HEAVY * t:
         return 0.0, LINK_WEIGHT * t, LINKY
     if punct == 0 and t < SNIPPET_CHARS:
-        return 0.0, SNIPPET_WEIGHT * t, SNIP
+        return 0.0, (CELL_SNIPPET_WEIGHT if cell else SNIPPET_WEIGHT) * t, SNIP
     return float(t - link), LINK_WEIGHT * link, GOOD
 
 
 class _Scorer:
     """Bottom-up pass: good/bad text per element, and the boilerplate subtrees skipped on the way.
 
-    Besides link density, it recognises teaser lists (headline link, then a summary, repeated): a good block that
-    directly follows a link-heavy one (snippets such as dates in between are transparent) is counted as bad text
-    in every container holding both, so "more stories" streams full of summaries do not outweigh a short article.
+    Besides link density, it recognises teaser lists (headline link, then a summary, repeated): inside a small
+    item, a good block that directly follows a link-heavy one (snippets such as dates in between are transparent)
+    is counted as bad text, so "more stories" streams full of summaries do not outweigh a short article.
     """
 
     def __init__(self, keep: set | None = None):
@@ -103,7 +119,7 @@ class _Scorer:
         self.dropped: dict = {}  # element -> (kind, good) for skipped subtrees
         self.keep = keep or set()
 
-    def visit(self, el, in_link: bool = False):
+    def visit(self, el, in_link: bool = False, in_item: bool = False):
         """(good, bad, inline chars, inline link chars, inline punct, first kind, first good, last kind)."""
         tag = el.tag
         kind = drop_kind(el) if el not in self.keep else 0
@@ -111,6 +127,8 @@ class _Scorer:
             self.dropped[el] = (HARD, 0.0)
             return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
         in_link = in_link or tag == "a"
+        in_item = in_item or tag == "li"
+        cell = tag == "td" or tag == "th"
         good = bad = teaser = 0.0
         first_kind, first_good, last_kind = 0, 0.0, 0
         text = el.text
@@ -120,12 +138,12 @@ class _Scorer:
         for child in el:
             ctag = child.tag
             if isinstance(ctag, str):
-                cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link)
+                cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link, in_item)
                 good += cg
                 bad += cb
                 if ctag in BLOCK_TAGS:
                     # the block child closes our running inline text
-                    g, b, k = _judge(t, link, p)
+                    g, b, k = _judge(t, link, p, cell)
                     good += g
                     bad += b
                     t = link = p = 0
@@ -154,7 +172,7 @@ class _Scorer:
                     if in_link:
                         link += n
         if tag in BLOCK_TAGS:
-            g, b, k = _judge(t, link, p)
+            g, b, k = _judge(t, link, p, cell)
             good += g
             bad += b
             t = link = p = 0
@@ -164,24 +182,60 @@ class _Scorer:
                 if not first_kind:
                     first_kind, first_good = k, g
                 last_kind = k
-        if teaser:
+        if teaser and good <= TEASER_ITEM_MAX:
+            # only inside a small item (li, card): a link heading between two article paragraphs is an ad
             good -= teaser
             bad += teaser
         if kind:
             self.dropped[el] = (kind, good)
             return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
-        if tag in CANDIDATE_TAGS:
+        if tag in CANDIDATE_TAGS and not in_item:
+            # a list item is one of many teasers or links, never the article itself
             self.scores[el] = (good, bad)
         return good, bad, t, link, p, first_kind, first_good, last_kind
 
 
-def _best(scores: dict):
+def _best(scores: dict, anchored: set | None = None):
     best, best_score = None, 0.0
     for el, (good, bad) in scores.items():
         s = good - PENALTY * bad
+        if anchored and el not in anchored:
+            s *= UNANCHORED_FACTOR
         if s >= best_score:  # later = outer on ties: keep headings and captions that cost nothing
             best, best_score = el, s
     return best
+
+
+def _title_heading(root, title: str | None):
+    """The h1 (else h2) whose text is the page title: the article starts there."""
+    if not title:
+        return None
+    for tag in ("h1", "h2"):
+        for h in root.iter(tag):
+            text = h.text_content()
+            if text and len(text) < 300 and _repeats_title(text, title):
+                return h
+    return None
+
+
+def _anchored(heading, scores: dict) -> set:
+    """Candidates near the title heading: its close ancestors and what follows it inside them."""
+    top = heading
+    near = set()
+    for _ in range(ANCHOR_LEVELS):
+        parent = top.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        top = parent
+        if top in scores:
+            near.add(top)
+    after = False
+    for el in top.iter():
+        if el is heading:
+            after = True
+        elif after and el in scores:
+            near.add(el)
+    return near
 
 
 def _score(root):
@@ -191,7 +245,15 @@ def _score(root):
     scorer.visit(top)
     page_good = scorer.scores.get(top, (0.0, 0.0))[0]
     # a soft-dropped element that holds more running text than everything kept is the article, misnamed
-    rescue = {el for el, (kind, good) in scorer.dropped.items() if kind == SOFT and good > max(page_good, 200)}
+    rescue = {
+        el
+        for el, (kind, good) in scorer.dropped.items()
+        if kind == SOFT
+        and good > 200
+        and (
+            good > 2 * page_good or (good > page_good and (el.tag in SOFT_DROP_TAGS or has_content_class(el)))
+        )
+    }
     if rescue:
         scorer = _Scorer(keep=rescue)
         scorer.visit(top)
@@ -252,14 +314,26 @@ def _norm(text: str) -> str:
     return _WS.sub("", text).lower()
 
 
-def _repeats_title(text: str, title: str | None) -> bool:
+def _repeats_title(text: str, title: str | None, loose: bool = False) -> bool:
+    """The line is the headline again: equal, contained in <title> ("Headline_Site"), or containing it.
+
+    ``loose`` also accepts a line that carries most of the headline's character pairs with a little more around
+    it (a video box caption "Headline 时长：01:45", a second headline with the channel name).
+    """
     if not title:
         return False
     a, b = _norm(text), _norm(title)
     if not a or not b:
         return False
-    # <title> often carries the site name: "Headline_Site" or "Headline - Site"
-    return a == b or (len(a) >= 6 and a in b and len(a) >= 0.4 * len(b)) or (len(b) >= 6 and b in a and len(a) < 1.3 * len(b))
+    if a == b or (len(a) >= 6 and a in b and len(a) >= 0.4 * len(b)):
+        return True
+    if len(b) >= 6 and b in a and len(a) < 1.3 * len(b):
+        return True
+    if loose and len(b) >= 8 and len(a) <= 2 * len(b):
+        pairs = {b[i : i + 2] for i in range(len(b) - 1)}
+        shared = sum(1 for i in range(len(a) - 1) if a[i : i + 2] in pairs)
+        return shared >= 0.7 * len(pairs)
+    return False
 
 
 def _units(text: str) -> int:
@@ -295,6 +369,8 @@ def _drop_snippet_runs(kept: list[tuple[str, int]]) -> list[str]:
 
 def _paragraphs(blocks: list[tuple[str, int, str]], title: str | None) -> list[str]:
     kept: list[tuple[str, int]] = []
+    # character pairs say little about a Latin-script headline, and leads there often restate it
+    cjk_title = bool(title) and len(_CJK.findall(title)) > 0.3 * len(title)
     total = sum(_chars(t) - link for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t)))
     seen = 0
     for i, (text, link, tag) in enumerate(blocks):
@@ -307,20 +383,35 @@ def _paragraphs(blocks: list[tuple[str, int, str]], title: str | None) -> list[s
             if seen >= 0.5 * total:
                 break
             continue
-        if n <= 60 and LINE_LABEL_RE.match(text):
+        if n <= 60 and LINE_LABEL_RE.match(text) or JUNK_LINE.match(text):
             continue
         if n <= 300 and (COPYRIGHT_LINE.match(text) or DISCLAIMER_LINE.search(text)):
             if seen >= 0.5 * total:
                 break
             continue
-        if n <= 80 and _is_date_line(text):
+        if n <= 80 and (_is_date_line(text) or _is_breadcrumb(text)):
             continue
-        if i < 4 and not kept and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title):
+        if (
+            i < 8
+            and n <= 200
+            and (
+                (i < 4 and not kept and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title))
+                or (len(kept) < 3 and cjk_title and _repeats_title(text, title, loose=True))
+            )
+        ):
             seen += prose
             continue
         seen += prose
         kept.append((text, n))
     return _drop_snippet_runs(kept)
+
+
+def _is_breadcrumb(text: str) -> bool:
+    """Three or more short unpunctuated parts joined by arrows or spaced dashes."""
+    if _SENTENCE_END.search(text):
+        return False
+    parts = [p for p in BREADCRUMB_SEP.split(text) if p.strip()]
+    return len(parts) >= 3 and all(len(p) <= 12 for p in parts)
 
 
 def _is_date_line(text: str) -> bool:
@@ -335,11 +426,12 @@ def _is_article(paragraphs: list[str], good: float, bad: float) -> bool:
     text = "".join(paragraphs)
     if not text:
         return False
-    units = _units(text)
-    cjk = len(_CJK.findall(text)) > 0.3 * len(text)
-    if units < (MIN_ARTICLE_UNITS_CJK if cjk else MIN_ARTICLE_UNITS_WORDS):
-        return False
-    return bad <= MAX_ARTICLE_LINK_DENSITY * (good + bad) * 2 or good >= 2 * bad
+    cjk = len(_CJK.findall(text))
+    if cjk > 0.3 * len(text):
+        enough = cjk >= MIN_ARTICLE_UNITS_CJK
+    else:
+        enough = len(_WORD.findall(text)) >= MIN_ARTICLE_UNITS_WORDS
+    return enough and bad <= MAX_BAD_SHARE * (good + bad)
 
 
 def find_main(tree, selector: str | None = None, title: str | None = None) -> MainContent:
@@ -355,10 +447,10 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
                 blocks = _collect(el, dropped)
                 paragraphs += [t for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t))]
             paragraphs = _paragraphs([(p, 0, "p") for p in paragraphs], title)
-            units = _units("".join(paragraphs))
-            return MainContent(found[0], paragraphs, units >= MIN_ARTICLE_UNITS_WORDS)
+            return MainContent(found[0], paragraphs, _is_article(paragraphs, 1.0, 0.0))
     scorer = _score(root)
-    node = _best(scorer.scores)
+    heading = _title_heading(root, title)
+    node = _best(scorer.scores, _anchored(heading, scorer.scores) if heading is not None else None)
     if node is None:
         return MainContent(None)
     good, bad = scorer.scores[node]

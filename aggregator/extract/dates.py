@@ -41,7 +41,9 @@ _MDY = re.compile(
     r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?)?"
 )
 # European day-first dotted dates ("28.04.2023, 19:20 Uhr")
-_DMY_DOT = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])(?:,?\s*(?:um\s*)?(\d{1,2}):(\d{2}))?")
+_DMY_DOT = re.compile(
+    r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])(?:,?\s*(?:um\s*)?(\d{1,2}):(\d{2}))?"
+)
 _MD_CJK = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _LABEL = re.compile(
     r"(发布时间|发表时间|发布日期|发表日期|出版日期|时间|日期|发表于|发布于|更新时间|編輯時間|發佈時間|發表於|"
@@ -92,7 +94,7 @@ def _zone(text: str | None) -> timezone:
 
 
 def _infer_year(mo: int, d: int, h: int, mi: int, ref: datetime) -> datetime | None:
-    """The latest year that does not put the date after ref (a listing shows the current year's dates)."""
+    """A date printed without a year ("01-09 10:23") is in the latest year that does not make it a future date."""
     for year in range(ref.year, ref.year - 5, -1):
         dt = _build(year, mo, d, h, mi)
         if dt is not None and dt <= ref + timedelta(minutes=5):
@@ -158,6 +160,7 @@ def _iso(dt: datetime) -> str:
 
 
 def _ok(dt: datetime | None, ref: datetime) -> bool:
+    # a day of slack: a page in a zone ahead of the crawler's clock may print "tomorrow"
     return dt is not None and dt <= ref + timedelta(days=1)
 
 
@@ -178,7 +181,7 @@ def _structured_values(tree) -> list[str]:
     values.extend(_meta_dates(tree))
     for node in tree.xpath('//*[@itemprop="datePublished"]|//time[@pubdate]'):
         v = node.get("content") or node.get("datetime") or node_text(node)
-        if v:
+        if v and (node.tag == "meta" or not in_teaser(node)):  # microdata of listed teasers
             values.append(v)
     return values
 
@@ -221,6 +224,7 @@ def _meta_dates(tree) -> list[str]:
 
 
 def extract_published(tree, main_node=None, fetched_at=None, selector: str | None = None) -> str | None:
+    """ISO 8601 publication time, or None; fetched_at (default now) bounds it and completes year-less dates."""
     ref = fetched_at or datetime.now(CHINA_TZ)
     if ref.tzinfo is None:
         ref = ref.replace(tzinfo=CHINA_TZ)
@@ -247,21 +251,52 @@ def extract_published(tree, main_node=None, fetched_at=None, selector: str | Non
         return _iso(structured)
     if printed is not None:
         return _iso(printed[1])
-    for node in tree.iter("time"):
-        if node.get("datetime") and not in_teaser(node) and _ok(dt := parse_date(node.get("datetime"), ref), ref):
+    for node in _before_main_end(tree, main_node):
+        if node.tag != "time" or not node.get("datetime") or in_teaser(node):
+            continue
+        if _ok(dt := parse_date(node.get("datetime"), ref), ref):
             return _iso(dt)
-    return _first_labelled(tree, ref)
+    return _first_labelled(tree, main_node, ref)
 
 
-def _first_labelled(tree, ref: datetime) -> str | None:
+def _first_labelled(tree, main_node, ref: datetime) -> str | None:
     """Last resort when the headline/body split failed: the first "发布时间：…" outside any teaser container.
 
-    The story's own info line precedes related-article lists in document order, and teaser containers are skipped.
+    The story's own info line precedes related-article lists in document order, so the scan stops at the end of
+    the main node, skips teaser containers and link text (teaser titles are links).
     """
+    in_main = set(main_node.iter()) if main_node is not None else set()
+    seen_main = False
     for line, el in page_lines(tree):
+        if el in in_main:
+            seen_main = True
+        elif seen_main:
+            break
         if "：" not in line and ":" not in line:
             continue
         for _pos, dt, labelled in find_dates(line, ref):
-            if labelled and _ok(dt, ref) and not in_teaser(el):
+            if labelled and _ok(dt, ref) and not in_teaser(el) and not _in_link(el):
                 return _iso(dt)
     return None
+
+
+def _before_main_end(tree, main_node):
+    """Elements in document order up to the end of the main node (everything after it is other content)."""
+    if main_node is None:
+        yield from tree.iter()
+        return
+    inside = False
+    for el in tree.iter():
+        if el is main_node:
+            inside = True
+        elif inside and main_node not in el.iterancestors():
+            return
+        yield el
+
+
+def _in_link(el) -> bool:
+    while el is not None:
+        if el.tag == "a":
+            return True
+        el = el.getparent()
+    return False

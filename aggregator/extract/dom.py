@@ -9,6 +9,7 @@ from lxml import etree
 
 from aggregator.extract.xpaths import BOILERPLATE_CLASS, CONTENT_CLASS, DROP_TAGS, SOFT_DROP_TAGS
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -28,24 +29,44 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
 HARD, SOFT = 1, 2
 
 
+# Their class lists describe the page or the post (WordPress: "tag-foo category-bar", body "cookies-not-set"),
+# not a widget, so class/id words never drop them.
+_NEVER_BY_CLASS = frozenset({"html", "body", "article", "main"})
+
+
 def drop_kind(el) -> int:
     """0 for elements to keep, HARD or SOFT for boilerplate subtrees (by tag, class/id, role or hidden flag)."""
     tag = el.tag
     if tag in DROP_TAGS:
         return HARD
+    if tag in _NEVER_BY_CLASS:
+        return 0
     attrib = el.attrib
     if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return SOFT
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        # invisible copies (schema.org microdata, preloaded widgets) repeat or pad the article
         return SOFT
     role = attrib.get("role")
     if role in ("navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "dialog"):
         return SOFT
     if tag in SOFT_DROP_TAGS:
         return SOFT
-    names = (attrib.get("class", "") + " " + attrib.get("id", "")).strip().lower()
-    if names and BOILERPLATE_CLASS.search(names):
+    names = attrib.get("class", "") + " " + attrib.get("id", "")
+    if names == " ":
+        return 0
+    kind = _CLASS_MEMO.get(names)
+    if kind is None:
         # "article-content share-enabled" style names: let the size check in the scorer decide
-        return SOFT
-    return 0
+        kind = SOFT if BOILERPLATE_CLASS.search(names.strip().lower()) else 0
+        if len(_CLASS_MEMO) > 50_000:  # class names repeat within and across pages of a site
+            _CLASS_MEMO.clear()
+        _CLASS_MEMO[names] = kind
+    return kind
+
+
+_CLASS_MEMO: dict[str, int] = {}
 
 
 def has_content_class(el) -> bool:
@@ -55,11 +76,9 @@ def has_content_class(el) -> bool:
 
 def select(tree, selector: str) -> list:
     """Elements matching a per-site override: XPath when it starts with '/' or '(', CSS otherwise."""
+    xpath = selector.lstrip().startswith(("/", "("))
     try:
-        if selector.lstrip().startswith(("/", "(")):
-            found = tree.xpath(selector)
-        else:
-            found = tree.cssselect(selector)
-    except (etree.XPathError, ValueError, SyntaxError, ImportError, Exception):  # noqa: BLE001
+        found = tree.xpath(selector) if xpath else tree.cssselect(selector)
+    except Exception:  # a broken override in the sources file must not break the crawl
         return []
     return [el for el in found if isinstance(el, etree._Element) and isinstance(el.tag, str)]

@@ -1,11 +1,17 @@
-"""Title and site name.
+"""Title and site name, plus the page helpers the date and attribution parsers share.
 
 Portals decorate <title> with their own name and section path ("标题_新闻中心_XX网", "Headline | Site"), and reposts
-carry markers like 【转载】; the story title is what is left once those are gone.
+carry markers like 【转载】; the story title is what is left once those are gone. Preference: a heading (h1, then h2)
+that <title>/og:title starts with, since it carries no decoration at all; else og:title, else <title>, each with the
+portal segments stripped; else the first h1.
+
+page_regions() splits the page text into the info line(s) between headline and main node, the first lines of the
+main node, and the block right after it, skipping teaser containers (lists, nav, related/recommended blocks).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -181,9 +187,21 @@ def extract_site_name(tree, url: str | None = None) -> str | None:
 
 # containers whose text belongs to other articles
 _TEASER_TAGS = {"li", "ul", "ol", "nav", "aside", "footer", "dl", "dd", "marquee"}
-_TEASER_HINT = re.compile(
-    r"related|recommend|sidebar|side-|hot|rank|list|footer|comment|xgyd|tuijian|remen", re.I
+# class/id words of teaser blocks; whole words, since "hot" is also in "photo" and "list" in "playlist"
+_TEASER_WORDS = {"hot", "rank", "list", "side", "sidebar", "footer", "aside", "comments", "comment", "more"}
+_TEASER_PREFIX = (
+    "related",
+    "recommend",
+    "sidebar",
+    "comment",
+    "tuijian",
+    "xgyd",
+    "remen",
+    "xiangguan",
+    "hotnews",
 )
+_PAGE_TAGS = {"body", "html", "main", "article"}
+_WORD_SPLIT = re.compile(r"[\s_\-]+")
 _SKIP_TAGS = {"script", "style", "noscript", "select", "option", "textarea", "head", "title", "button"}
 _BLOCK_TAGS = {
     "p", "div", "td", "th", "tr", "table", "li", "ul", "ol", "dd", "dt", "dl", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -207,15 +225,24 @@ class Regions:
 
 
 def in_teaser(el, stop=None) -> bool:
+    """Inside a list, nav, sidebar or related/recommended block, whose text belongs to other articles."""
     while el is not None and el is not stop:
         if not isinstance(el.tag, str):
             return False
         if el.tag in _TEASER_TAGS:
             return True
-        if _TEASER_HINT.search((el.get("class") or "") + " " + (el.get("id") or "")):
+        # page-level classes ("segment--recommended" on <body>) describe the page, not a block
+        if el.tag not in _PAGE_TAGS and _teaser_class(el):
             return True
         el = el.getparent()
     return False
+
+
+def _teaser_class(el) -> bool:
+    attrs = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
+    return bool(attrs.strip()) and any(
+        w in _TEASER_WORDS or w.startswith(_TEASER_PREFIX) for w in _WORD_SPLIT.split(attrs)
+    )
 
 
 def _block(el):
@@ -229,36 +256,46 @@ def page_lines(tree) -> list[tuple[str, object]]:
     body = tree.find(".//body")
     root = body if body is not None else tree
     lines: list[tuple[list[str], object, object]] = []
-    skip: set = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        parent = el.getparent()
-        if el.tag in _SKIP_TAGS or parent in skip:
-            skip.add(el)
-        runs = []
-        if el not in skip and el.text and el.text.strip():
-            runs.append((el.text, el, False))
-        if parent is not None and parent not in skip and el.tail and el.tail.strip():
-            runs.append((el.tail, parent, el.tag == "br" or el.tag in _BLOCK_TAGS))
-        for text, owner, breaks in runs:
-            block = _block(owner)
-            if lines and lines[-1][1] is block and not breaks:
-                lines[-1][0].append(text.strip())
-            else:
-                lines.append(([text.strip()], block, owner))
+
+    def emit(text: str | None, owner, block, breaks: bool) -> None:
+        if not text or not text.strip():
+            return
+        if lines and lines[-1][1] is block and not breaks:
+            lines[-1][0].append(text.strip())
+        else:
+            lines.append(([text.strip()], block, owner))
+
+    def walk(el, block) -> None:
+        own_block = el if el.tag in _BLOCK_TAGS else block
+        emit(el.text, el, own_block, el is own_block)
+        for child in el:
+            if not isinstance(child.tag, str):
+                emit(child.tail, el, own_block, False)
+                continue
+            if child.tag not in _SKIP_TAGS:
+                walk(child, own_block)
+            emit(child.tail, el, own_block, child.tag == "br" or child.tag in _BLOCK_TAGS)
+
+    if isinstance(root.tag, str):
+        with contextlib.suppress(RecursionError):  # pathological nesting: keep the lines read so far
+            walk(root, root)
     return [(re.sub(r"\s+", " ", " ".join(parts)).strip(), owner) for parts, _b, owner in lines]
 
 
-def _inside(el, node) -> bool:
-    while el is not None:
-        if el is node:
-            return True
-        el = el.getparent()
-    return False
+_region_cache: list = [None, None, None, None]
 
 
 def page_regions(tree, main_node, title: str | None) -> Regions:
+    """Cached for the last page: the date and attribution parsers both ask for the same regions."""
+    cached_tree, cached_main, cached_title, regions = _region_cache
+    if cached_tree is tree and cached_main is main_node and cached_title == title:
+        return regions
+    regions = _page_regions(tree, main_node, title)
+    _region_cache[:] = [tree, main_node, title, regions]
+    return regions
+
+
+def _page_regions(tree, main_node, title: str | None) -> Regions:
     lines = page_lines(tree)
     if not lines:
         return Regions()
@@ -270,7 +307,8 @@ def page_regions(tree, main_node, title: str | None) -> Regions:
             if key and key in compact and len(compact) <= len(title) + 40:
                 title_at = i
                 break
-    main_at = [i for i, (_t, el) in enumerate(lines) if main_node is not None and _inside(el, main_node)]
+    in_main = set(main_node.iter()) if main_node is not None else set()
+    main_at = [i for i, (_t, el) in enumerate(lines) if el in in_main]
     first_main = main_at[0] if main_at else None
     if title_at is not None:
         start = title_at + 1

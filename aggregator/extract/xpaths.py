@@ -12,14 +12,14 @@ import re
 DROP_TAGS = frozenset(
     {
         "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video",
-        "audio", "map", "select", "option", "button", "input", "textarea", "nav", "aside", "footer", "head",
+        "audio", "map", "select", "option", "button", "input", "textarea", "nav", "footer", "head",
         "title", "meta", "link", "base", "dialog", "menu", "figcaption",
     }
 )  # fmt: skip
 
 # Structural elements that usually hold chrome, but that some sites wrap around the whole page (ASP.NET puts every
 # page in a <form>): dropped only while they hold less than half of the page's good text.
-SOFT_DROP_TAGS = frozenset({"form", "header"})
+SOFT_DROP_TAGS = frozenset({"form", "header", "aside"})
 
 # Elements that end a paragraph. Everything else (span, a, font, strong, ...) is inline and joins its neighbours.
 BLOCK_TAGS = frozenset(
@@ -34,7 +34,7 @@ BLOCK_TAGS = frozenset(
 # Containers the main content can be; a lone <p> or <li> is a paragraph, not a body.
 CANDIDATE_TAGS = frozenset(
     {"div", "section", "article", "main", "body", "td", "table", "tbody", "form", "center", "blockquote", "font"}
-)
+)  # fmt: skip
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -44,13 +44,13 @@ _BOILERPLATE_WORDS = (
     "comment", "share", "sharing", "social", "related", "recommend", "breadcrumb", "crumb", "footer", "sidebar",
     "newsletter", "subscribe", "copyright", "advert", "sponsor", "promo", "popup", "modal", "cookie", "consent",
     "login", "signup", "masthead", "navbar", "topbar", "toolbar", "pagination", "pager", "disclaimer", "byline-share",
-    "widget", "outbrain", "taboola", "trending", "most-read", "mostread", "most-popular", "readmore", "read-more",
+    "outbrain", "taboola", "trending", "most-read", "mostread", "most-popular", "readmore", "read-more",
     "more-stories", "morestories", "also-like", "you-may", "youmay", "next-article", "prev-article", "author-bio",
     "authorbio", "tag-list", "taglist", "hotnews", "hot-news", "hotlist", "rank", "xgxw", "xgyd", "tuijian",
     "guess", "relevant", "backtop", "back-top", "gotop", "go-top", "qrcode", "erweima", "weixin-code",
-    "jiathis", "bdshare", "bshare", "fenxiang", "dianzan", "pinglun", "reply", "print-", "navbox", "editsection",
-    "caption", "credit", "gallery", "slideshow", "lightbox", "carousel", "player", "gdpr", "privacy", "adblock",
-    "paywall", "teaser", "infobox", "noprint", "mw-jump", "toc",
+    "jiathis", "bdshare", "bshare", "fenxiang", "dianzan", "pinglun", "reply", "print-", "navbox", "navframe", "editsection",
+    "caption", "credit", "gallery", "slideshow", "carousel", "player", "privacy", "adblock",
+    "paywall", "teaser", "infobox", "noprint", "mw-jump",
 )  # fmt: skip
 _BOILERPLATE_TOKENS = (
     "ad", "ads", "adv", "nav", "menu", "tags", "tag", "hot", "foot", "share", "top-bar", "links", "list-links",
@@ -83,15 +83,22 @@ SECTION_LABELS = (
     "recent posts", "popular", "top stories", "more news", "more on this", "see also", "references",
     "external links", "further reading", "about the author", "weitere themen", "mehr zum thema", "meistgelesen",
     "lesen sie auch", "lest auch", "das könnte sie auch interessieren", "参考文献", "参考资料", "外部链接", "参见",
-    "注释", "相关条目", "脚注",
+    "注释", "相关条目", "脚注", "反侵权公告", "版权与免责声明", "侵权声明", "法律声明", "breaking news",
+    "must watch", "partner news", "sponsored links", "tell us what you think", "sign up for our",
 )  # fmt: skip
 
 # Single lines of chrome that may sit anywhere in the body: dropped, the rest is kept.
-LINE_LABELS = ("分享到", "分享至", "分享：", "扫码关注", "扫一扫", "扫描二维码", "长按识别", "点击关注", "关注我们")
+LINE_LABELS = (
+    "分享到", "分享至", "分享：", "扫码关注", "扫一扫", "扫描二维码", "长按识别", "点击关注", "关注我们", "关键字：", "关键词：",
+    "关键字:", "关键词:", "标签：", "标签:", "tags:", "点击右上角", "点击浏览器下方", "正在阅读：", "字号：", "【字体：",
+    "字体：", "打印本页", "关闭窗口", "【打印】", "【关闭】", "[打印]", "[关闭]", "当前位置", "您的位置", "你的位置",
+    "您现在的位置", "现在位置", "所在位置", "关注公众号", "播报文章", "语音播报", "小字号", "大字号", "中字号",
+)  # fmt: skip
 
 # Platform disclaimers under user-generated articles (网易号, 搜狐号, 快传号...): they end the article.
 DISCLAIMER_LINE = re.compile(
-    r"^(?:特别声明|平台声明|免责声明|版权声明|声明：|notice: the content above)|仅提供信息存储|不代表本(?:站|网|平台)",
+    r"^(?:特别声明|平台声明|免责声明|版权声明|声明：|notice: the content above|更多.{0,40}请关注)|仅提供信息存储"
+    r"|不代表本(?:站|网|平台)|未经.{0,8}(?:授权|许可).{0,12}转载|请勿转载|禁止转载|不得转载|转载请注明",
     re.I,
 )
 
@@ -107,7 +114,15 @@ SECTION_LABEL_RE = re.compile(
     r"(?:[\s】\]〗』」>»|/]*(?:[(（]\d+[)）])?\s*$|[\s】\]〗』」]*[:：>»|])",
     re.I,
 )
-LINE_LABEL_RE = re.compile(r"^[\s【\[]*(?:" + "|".join(re.escape(lbl) for lbl in LINE_LABELS) + r")")
+LINE_LABEL_RE = re.compile(r"^[\s【\[]*(?:" + "|".join(re.escape(lbl) for lbl in LINE_LABELS) + r")", re.I)
+
+# Whole lines that are page furniture rather than text: ad markers, bare URLs, markup left as text by <noscript>.
+JUNK_LINE = re.compile(
+    r"^(?:[\[【(]?(?:advert(?:isement)?|anzeige|sponsored(?: links?)?|广告|推广|赞助|收藏|点赞|评论|举报|打印|关闭|分享"
+    r"|转发|返回|返回顶部|顶部|微信|微博|qq空间|朋友圈|复制链接|share|print|email|tweet|comments?)[\]】)]?"
+    r"|(?:https?://\S+\s*)+|<(?:img|iframe|a|div|script)\b.*)$",
+    re.I,
+)
 
 # What a bare date/time stamp is made of, in the languages of the corpus: a line with nothing else is dropped.
 DATE_TOKENS = re.compile(
@@ -115,9 +130,13 @@ DATE_TOKENS = re.compile(
     r"|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?"
     r"|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|am|pm|a\.m|p\.m|et|est|edt|cst|cdt|pst|pdt|gmt|utc|bst"
     r"|cet|cest|ist|updated?|published|posted|last|on|at|stand|uhr|min(?:ute)?s?|read|hours?|ago|lesezeit|minuten"
-    r"|aktualisiert|veröffentlicht|am|um|publicado|em|atualizado|星期|周)\b",
+    r"|aktualisiert|veröffentlicht|am|um|publicado|em|atualizado)\b"
+    r"|星期[一二三四五六日天]?|周[一二三四五六日天]|发布时间|发布于|发布|发表于|发表|更新时间|更新|时间|日期|于",
     re.I,
 )
+
+# Breadcrumbs and nav strips written out as text: "首页 > 要闻 > 正文", "新闻 - 体育 - 娱乐 - 房产".
+BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|→|＞|\||｜)\s*|\s+[-/]\s+")
 
 # Sentence punctuation: running text has it, menus and link lists do not.
 PUNCTUATION = frozenset("，。！？；：、“”「」,.;!?")
