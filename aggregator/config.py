@@ -26,6 +26,7 @@ _KEYS = {
     "depth",
     "max_pages",
     "obey_robots",
+    "revisit",
 }
 _SELECTOR_KEYS = {"article_links", "title", "body", "date"}
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -48,6 +49,11 @@ class Source:
     max_pages: int | None = None
     obey_robots: bool = True
     selectors: Selectors = field(default_factory=Selectors)
+    revisit: str | None = None  # refetch stored articles older than this (e.g. "1d"); None: never
+
+    @property
+    def revisit_seconds(self) -> int | None:
+        return parse_interval(self.revisit) if self.revisit else None
 
     @property
     def interval_seconds(self) -> int | None:
@@ -142,6 +148,12 @@ def _parse_entry(entry: dict, fail) -> Source:
 
         if not isinstance(cron, str) or not croniter.is_valid(cron):
             fail(f"source {name!r}: bad cron expression {cron!r}", "cron")
+    revisit = entry.get("revisit")
+    if revisit is not None:
+        try:
+            parse_interval(str(revisit))
+        except ValueError as exc:
+            fail(f"source {name!r}: revisit: {exc}", "revisit")
     for key in ("depth", "max_pages"):
         value = entry.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
@@ -176,6 +188,7 @@ def _parse_entry(entry: dict, fail) -> Source:
         max_pages=entry.get("max_pages"),
         obey_robots=obey,
         selectors=Selectors(**sel),
+        revisit=str(revisit) if revisit is not None else None,
     )
 
 

@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from aggregator.config import Source
+from aggregator.runs import outcome_of
 from aggregator.spiders.news import NewsSpider
 
 
@@ -17,6 +18,9 @@ class CrawlResult:
     source: str
     stats: dict = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    outcome: str = "ok"  # ok | partial | failed | interrupted | skipped (another process crawls the source)
+    reason: str | None = None
+    run_id: int | None = None  # its row in the runs table
 
     def stat(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
@@ -40,6 +44,11 @@ class CrawlResult:
             ),
             "failures": list(self.failures),
             "finish_reason": self.stats.get("finish_reason"),
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "pages_fetched": self.stat("downloader/response_count"),
+            "not_modified": self.stat("downloader/response_status_count/304"),
+            "skipped_known": self.stat("incremental/skipped_known"),
         }
 
 
@@ -67,11 +76,22 @@ def results(crawlers: list[tuple[Source, Crawler]]) -> list[CrawlResult]:
     out = []
     for src, crawler in crawlers:
         spider = crawler.spider
+        stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+        failures = list(getattr(spider, "failures", []))
+        if getattr(spider, "locked_out", None):
+            outcome, reason = "skipped", spider.locked_out
+        elif getattr(spider, "run_outcome", None):
+            outcome, reason = spider.run_outcome
+        else:
+            outcome, reason = outcome_of(stats, failures, len(src.start_urls))
         out.append(
             CrawlResult(
-                source=src.name,
-                stats=dict(crawler.stats.get_stats()) if crawler.stats else {},
-                failures=list(getattr(spider, "failures", [])),
+                source=getattr(spider, "run_name", src.name),
+                stats=stats,
+                failures=failures,
+                outcome=outcome,
+                reason=reason,
+                run_id=getattr(spider, "run_id", None),
             )
         )
     return out

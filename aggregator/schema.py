@@ -106,3 +106,47 @@ def migrate(db: sqlite_utils.Database) -> None:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+@migrations()
+def m004_runs(db: sqlite_utils.Database) -> None:
+    # one row per crawl of one source: inserted as 'running' at start, finished at the end
+    db["runs"].create(
+        {
+            "id": int,
+            "source": str,
+            "trigger": str,  # crawl | run-due | scrapy (scrapy crawl / Scrapyd)
+            "started": str,  # ISO 8601, UTC
+            "finished": str,
+            "outcome": str,  # running | ok | partial | failed | interrupted
+            "reason": str,  # why a run failed or was partial
+            "pid": int,
+            "host": str,
+            "requests": int,
+            "pages_fetched": int,  # responses, 304s included
+            "not_modified": int,  # 304 responses
+            "skipped_known": int,  # known article links not fetched again
+            "new_stories": int,
+            "new_copies": int,
+            "updated_copies": int,
+            "errors": int,
+            "duration_s": float,
+        },
+        pk="id",
+    )
+    db["runs"].create_index(["source", "started"])
+    # incremental state: every page a crawl fetched, with its HTTP validators and the links it held
+    db["page_state"].create(
+        {
+            "url": str,  # canonical form (w3lib), as copies.url
+            "source_name": str,
+            "kind": str,  # page (not an article) | article | gone (404/410) | blocked (robots.txt) | NULL: pending
+            "etag": str,
+            "last_modified": str,
+            "status": int,
+            "links": str,  # JSON [[url, role, is_pagination], ...] of the page's followed links
+            "fetched_at": str,  # last 200
+            "checked_at": str,  # last 200 or 304
+        },
+        pk="url",
+    )

@@ -6,7 +6,11 @@ BOT_NAME = "aggregator"
 SPIDER_MODULES = ["aggregator.spiders"]
 NEWSPIDER_MODULE = "aggregator.spiders"
 
-USER_AGENT = "aggregator/0.1 (+https://github.com/aggregator/aggregator; news aggregation bot)"
+# names the project so site owners know who crawls them; set AGGREGATOR_USER_AGENT (or --user-agent) to add
+# your own contact address
+USER_AGENT = os.environ.get("AGGREGATOR_USER_AGENT") or (
+    "aggregator/0.1 (+https://github.com/aggregator/aggregator; news aggregation bot)"
+)
 ROBOTSTXT_OBEY = True
 
 # politeness: portals are crawled for months, so be a good citizen by default
@@ -27,6 +31,22 @@ DEPTH_LIMIT = 8
 DEPTH_PRIORITY = 1  # breadth-first, so front and list pages are seen before deep archives
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# incremental crawling (aggregator/incremental.py): known articles are not fetched again, list pages, feeds
+# and sitemaps are fetched with If-None-Match / If-Modified-Since, pagination stops at known articles
+AGGREGATOR_INCREMENTAL = True
+AGGREGATOR_STOP_PAGINATION = True
+SPIDER_MIDDLEWARES = {"aggregator.incremental.IncrementalSpiderMiddleware": 950}
+DOWNLOADER_MIDDLEWARES = {"aggregator.incremental.ConditionalRequestMiddleware": 585}
+
+# every crawl is recorded in the runs table, holds its source's lock, and can show live progress
+EXTENSIONS = {
+    "aggregator.extensions.RunRecorder": 100,
+    "aggregator.extensions.Progress": 200,
+}
+AGGREGATOR_LOCK = True
+AGGREGATOR_TRIGGER = "scrapy"  # what started the run, as recorded: scrapy | crawl | run-due
+AGGREGATOR_PROGRESS = False  # the CLI turns it on when stderr is a terminal
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 from aggregator.cli import DEFAULT_SOURCES, CliError
 
@@ -51,9 +53,35 @@ def register(sub, db_option) -> None:
     p.add_argument("--depth", type=int, metavar="N", help="link depth limit (default 8)")
     p.add_argument("--max-pages", type=int, metavar="N", help="stop a source after N pages")
     p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    add_run_options(p)
     p.set_defaults(func=cmd_crawl)
+
+
+def add_run_options(p) -> None:
+    """Options shared by ``crawl`` and ``run-due``."""
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="fetch everything again (known articles, unchanged pages, every list page): a full backfill",
+    )
+    p.add_argument(
+        "--user-agent",
+        metavar="TEXT",
+        help="User-Agent header (default: $AGGREGATOR_USER_AGENT or aggregator/VERSION (+project URL))",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for cron)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+
+
+def run_overrides(args) -> dict:
+    overrides = {}
+    if getattr(args, "full", False):
+        overrides["AGGREGATOR_INCREMENTAL"] = False
+        overrides["AGGREGATOR_STOP_PAGINATION"] = False
+    if getattr(args, "user_agent", None):
+        overrides["USER_AGENT"] = args.user_agent
+    return overrides
 
 
 def cmd_demo(args) -> int:
@@ -93,7 +121,11 @@ def cmd_crawl(args) -> int:
         bad = [u for u in args.urls if not u.startswith(("http://", "https://"))]
         if bad:
             raise CliError(f"not an http(s) URL: {bad[0]}")
-        sources.append(source_for_urls(args.urls))
+        # one ad-hoc source per host, named after it: that is the name its runs are recorded under
+        by_host: dict[str, list[str]] = {}
+        for url in args.urls:
+            by_host.setdefault(urlsplit(url).netloc.lower(), []).append(url)
+        sources.extend(replace(source_for_urls(urls), name=host) for host, urls in by_host.items())
     if args.source or args.all:
         known = load_sources(args.sources)
         if args.all:
@@ -108,27 +140,36 @@ def cmd_crawl(args) -> int:
                 sources.append(by_name[name])
     if not sources:
         raise CliError("nothing to crawl: give URLs, --source NAME or --all")
-    overrides = {}
+    overrides = run_overrides(args)
     if args.depth is not None:
         overrides["DEPTH_LIMIT"] = args.depth
     if args.max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = args.max_pages
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False
-    results = run(sources, args.db, verbose=args.verbose, **overrides)
+    results = run(sources, args.db, verbose=args.verbose, quiet=args.quiet, trigger="crawl", **overrides)
+    report(results, args)
+    return 1 if any(r.failures or r.outcome == "failed" for r in results) else 0
+
+
+def report(results, args) -> None:
+    """The end of a crawl: JSON, the summary, or (--quiet) only the errors."""
     if args.json:
         print(json.dumps([r.summary for r in results], ensure_ascii=False, indent=2))
+    elif args.quiet:
+        print_errors(results)
     else:
         print_summary(results, args.db)
-    return 1 if any(r.failures for r in results) else 0
 
 
-def run(sources, db, verbose: bool = False, **overrides):
+def run(sources, db, verbose: bool = False, quiet: bool = False, trigger: str = "crawl", **overrides):
     from aggregator.crawl import make_settings, run_crawl
     from aggregator.store import Store
 
     Store(db).close()  # a bad database path fails here, with a clear message, before any request is made
     # the summary reports failures in one line each; Scrapy's own error log would repeat them with tracebacks
+    overrides.setdefault("AGGREGATOR_TRIGGER", trigger)
+    overrides.setdefault("AGGREGATOR_PROGRESS", sys.stderr.isatty() and not quiet and not verbose)
     settings = make_settings(db, log_level="INFO" if verbose else "CRITICAL", **overrides)
     return run_crawl(sources, settings)
 
@@ -155,5 +196,14 @@ def print_summary(results, db) -> None:
     if top:
         print("top original sources: " + ", ".join(f"{name} ({n})" for name, n in top))
     for r in results:
+        if r.outcome == "skipped":
+            print(f"skipped {r.source}: {r.reason}")
+    print_errors(results)
+
+
+def print_errors(results) -> None:
+    for r in results:
         for failure in r.failures:
             print(f"error: [{r.source}] {failure}", file=sys.stderr)
+        if r.outcome in ("failed", "interrupted") and not r.failures:
+            print(f"error: [{r.source}] {r.outcome}: {r.reason}", file=sys.stderr)

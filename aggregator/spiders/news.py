@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -25,6 +26,7 @@ from aggregator.config import Source, is_xpath, load_sources, source_for_urls
 from aggregator.discovery import robots_sitemaps, same_site, sniff_xml, worth_following
 from aggregator.extract import decode_html
 from aggregator.items import PageItem
+from aggregator.lock import source_lock
 
 _FEED_LINKS = (
     "//item/link/text() | //item/guid[not(@isPermaLink='false')]/text()"
@@ -57,6 +59,34 @@ class NewsSpider(scrapy.Spider):
         self.targets = targets
         self.netlocs = {urlsplit(u).netloc.lower() for s in targets for u in s.start_urls}
         self.failures: list[str] = []  # start URLs that could not be fetched, with the reason
+        self.locks: list = []
+        self.locked_out: str | None = None  # why this crawl did not run: another process crawls the source
+
+    @property
+    def run_name(self) -> str:
+        """The name runs are recorded under: the source, or the host of an ad-hoc URL crawl."""
+        names = [s.name for s in self.targets]
+        if names == ["adhoc"]:
+            return urlsplit(self.targets[0].start_urls[0]).netloc.lower()
+        return ",".join(names)
+
+    def _lock(self, db: str) -> None:
+        """Hold one lock per source for the whole crawl, so no source is crawled twice at the same time."""
+        for name in dict.fromkeys(n for n in self.run_name.split(",") if n):
+            lock = source_lock(db, name)
+            if not lock.acquire():
+                pid = lock.holder()
+                self.locked_out = f"source {name} is being crawled by another process" + (
+                    f" (pid {pid})" if pid else ""
+                )
+                self.closed()
+                return
+            self.locks.append(lock)
+
+    def closed(self, reason: str | None = None) -> None:
+        for lock in self.locks:
+            lock.release()
+        self.locks = []
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -70,9 +100,14 @@ class NewsSpider(scrapy.Spider):
                 crawler.settings.set("CLOSESPIDER_PAGECOUNT", src.max_pages, priority="spider")
             if not src.obey_robots:
                 crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+        if crawler.settings.getbool("AGGREGATOR_LOCK", True) and crawler.settings.get("AGGREGATOR_DB"):
+            spider._lock(crawler.settings.get("AGGREGATOR_DB"))
         return spider
 
     async def start(self):
+        if self.locked_out:
+            self.logger.warning("%s: not crawling it again", self.locked_out)
+            return
         for src in self.targets:
             for url in src.start_urls:
                 yield self._request(url, src, role="start", dont_filter=True)
@@ -94,6 +129,8 @@ class NewsSpider(scrapy.Spider):
         role = response.meta["role"]
         if role == "start":
             self.netlocs.add(urlsplit(response.url).netloc.lower())
+        if response.status == 304:
+            return  # unchanged since the last run: the incremental middleware follows its remembered links
         if role == "robots":
             for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else ""):
                 yield self._request(url, src, role="listing")
@@ -132,7 +169,9 @@ class NewsSpider(scrapy.Spider):
             url = link.url
             if not same_site(url, self.netlocs) or not worth_following(url):
                 continue
-            yield self._request(url, src, role="article" if url in article_urls else "page")
+            request = self._request(url, src, role="article" if url in article_urls else "page")
+            request.meta["link_text"] = (link.text or "").strip()[:40]
+            yield request
 
     def _from_feed(self, body: bytes, response: Response, src: Source):
         self.crawler.stats.inc_value("spider/feeds")
@@ -179,6 +218,11 @@ class NewsSpider(scrapy.Spider):
             reason = failure.getErrorMessage() or type(failure.value).__name__
         if request.meta.get("role") == "robots":
             return  # most sites have no robots.txt; that is not an error
+        if failure.check(IgnoreRequest) and request.meta.get("role") != "start":
+            self.logger.debug(
+                "skipped %s: %s", request.url, reason
+            )  # robots.txt said no: obeying is not an error
+            return
         self.crawler.stats.inc_value("spider/errors")
         if request.meta.get("role") == "start":
             self.failures.append(f"{request.url}: {reason}")

@@ -1,0 +1,155 @@
+"""The ``runs`` table: one row per crawl of one source, whatever started it (CLI, run-due, Scrapy, Scrapyd).
+
+A row is inserted as ``running`` when the crawl opens and finished when it closes, so a killed run stays
+visible; ``reap_stale`` later marks it ``interrupted`` (its source lock is free again: nobody runs it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime
+
+from aggregator.lock import source_lock
+from aggregator.store import Store
+
+OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
+# finish reasons of a crawl that ran to its end (page budget and timeouts included)
+_COMPLETE = {"finished", "closespider_pagecount", "closespider_itemcount", "closespider_timeout"}
+JSON_FIELDS = (
+    "source",
+    "started",
+    "finished",
+    "outcome",
+    "pages_fetched",
+    "new_stories",
+    "new_copies",
+    "updated_copies",
+    "errors",
+    "duration_s",
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def start_run(db: str, source: str, trigger: str = "scrapy") -> int:
+    with Store(db) as store:
+        return store.db.conn.execute(
+            "INSERT INTO runs (source, trigger, started, outcome, pid, host) VALUES (?, ?, ?, 'running', ?, ?)",
+            (source, trigger, _now(), os.getpid(), socket.gethostname()),
+        ).lastrowid
+
+
+def stats_counts(stats: dict) -> dict:
+    """The run's figures from a crawler's stats."""
+
+    def stat(key: str) -> int:
+        value = stats.get(key, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    return {
+        "requests": stat("downloader/request_count"),
+        "pages_fetched": stat("downloader/response_count"),
+        "not_modified": stat("downloader/response_status_count/304"),
+        "skipped_known": stat("incremental/skipped_known"),
+        "new_stories": stat("store/new_story"),
+        "new_copies": stat("store/new_copy") + stat("store/new_story"),
+        "updated_copies": stat("store/updated_copy"),
+        "errors": stat("spider/errors")
+        + stat("extract/error")
+        + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and isinstance(v, int)),
+    }
+
+
+def outcome_of(stats: dict, failures: list[str], start_urls: int) -> tuple[str, str | None]:
+    """(outcome, reason): failed when no start URL could be fetched or the crawl broke off, partial when some
+    start URL or page failed, interrupted when it was shut down (Ctrl-C, SIGTERM), else ok."""
+    finish = stats.get("finish_reason")
+    reason = "; ".join(failures[:5]) or None
+    if finish == "shutdown":
+        return "interrupted", reason or "shut down before the end"
+    if finish not in _COMPLETE:
+        return "failed", reason or f"crawl ended: {finish}"
+    if failures and len(failures) >= start_urls:
+        return "failed", reason
+    errors = stats_counts(stats)["errors"]
+    if failures or errors:
+        return "partial", reason or f"{errors} page(s) could not be fetched or read"
+    return "ok", None
+
+
+def finish_run(
+    db: str, run_id: int, outcome: str, reason: str | None, counts: dict, duration: float | None = None
+) -> None:
+    finished = _now()
+    with Store(db) as store:
+        if duration is None:
+            (started,) = store.db.conn.execute("SELECT started FROM runs WHERE id = ?", (run_id,)).fetchone()
+            duration = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+        duration = round(duration, 3)
+        values = {
+            **counts,
+            "finished": finished,
+            "outcome": outcome,
+            "reason": reason,
+            "duration_s": duration,
+        }
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        store.db.conn.execute(f"UPDATE runs SET {sets} WHERE id = :id", {**values, "id": run_id})
+
+
+def reap_stale(db: str) -> int:
+    """Mark ``running`` rows whose crawl is gone (killed: its source lock is free) as ``interrupted``."""
+    with Store(db) as store:
+        rows = list(store.db.conn.execute("SELECT id, source, started FROM runs WHERE outcome = 'running'"))
+        n = 0
+        for run_id, source, _ in rows:
+            if source_lock(db, source).is_free():
+                store.db.conn.execute(
+                    "UPDATE runs SET outcome = 'interrupted', reason = 'the process ended before the run did' "
+                    "WHERE id = ? AND outcome = 'running'",
+                    (run_id,),
+                )
+                n += 1
+        return n
+
+
+def last_runs(db: str) -> dict[str, dict]:
+    """The latest run of each source."""
+    with Store(db) as store:
+        rows = store.db.query(
+            "SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source) ORDER BY source"
+        )
+        return {r["source"]: r for r in rows}
+
+
+def list_runs(db: str, limit: int | None = 20, source: str | None = None) -> list[dict]:
+    """Past runs, newest first."""
+    sql = "SELECT * FROM runs"
+    params: list = []
+    if source:
+        sql += " WHERE source = ?"
+        params.append(source)
+    sql += " ORDER BY id DESC"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    with Store(db) as store:
+        return list(store.db.query(sql, params))
+
+
+def as_json(row: dict) -> dict:
+    out = {k: row.get(k) for k in JSON_FIELDS}
+    for key in ("pages_fetched", "new_stories", "new_copies", "updated_copies", "errors"):
+        out[key] = out[key] or 0
+    out["reason"] = row.get("reason")
+    return out
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
