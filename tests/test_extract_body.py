@@ -84,6 +84,17 @@ def test_br_runs_become_paragraphs():
     assert _main(html).paragraphs == list(PARA)
 
 
+def test_forum_thread_keeps_the_first_post():
+    posts = "".join(
+        f'<div class="post"><div class="author">网友{i}</div><div class="time">2005-05-0{i + 1} 21:23:5{i}</div>'
+        f"<p>{PARA[i]}</p><p>{PARA[(i + 1) % 3]}</p></div>"
+        for i in range(3)
+    )
+    main = _main(_page(f'<div class="thread">{posts}</div>'))
+    assert main.paragraphs[-2:] == [PARA[0], PARA[1]]
+    assert PARA[2] not in main.paragraphs
+
+
 def test_list_page_is_not_article():
     items = "".join(
         f'<li><a href="/a/{i}.html">各地积极推进重点项目建设第{i}期</a><span>2024-05-{i % 28 + 1:02d}</span></li>'
@@ -133,6 +144,27 @@ def test_selector_override_css_and_xpath():
     assert xp.paragraphs == list(PARA)
     # a selector that matches nothing falls back to the scorer
     assert _main(html, selector="div.missing").node is not None
+    # inside the chosen node, scripts and share bars are still dropped
+    noisy = _page(
+        '<div class="text"><script>var x = "脚本内容";</script>'
+        + "".join(f"<p>{p}</p>" for p in PARA)
+        + '<div class="share-bar"><p>分享到微信、微博和朋友圈。</p></div></div>'
+    )
+    assert _main(noisy, selector="div.text").paragraphs == list(PARA)
+
+
+def test_teaser_stream_does_not_beat_short_article():
+    teasers = "".join(
+        f'<li><div><h3><a href="/s{i}">其他新闻标题第{i}条</a></h3>'
+        f"<p>{'这是一条很长的推荐摘要，内容与本文无关，但文字很多。' * 6}</p></div></li>"
+        for i in range(10)
+    )
+    html = _page(
+        '<div class="main"><h1>工业生产保持较快增长</h1>'
+        + "".join(f"<p>{p}</p>" for p in PARA[:2])
+        + f'</div><div class="stream"><ul>{teasers}</ul></div>'
+    )
+    assert _main(html, title="工业生产保持较快增长").paragraphs == list(PARA[:2])
 
 
 def test_corpus_zh_wce_floor():
@@ -148,4 +180,5 @@ def test_corpus_zh_wce_floor():
     scores = [precision_recall(extract(p.html, p.url).body, p.truth) for p in pages]
     _, _, f1 = summarise(scores)
     assert time.perf_counter() - start < 10
-    assert f1 >= 0.90, f1
+    # 0.965 when this floor was set; a drop below it means the scorer regressed
+    assert f1 >= 0.94, f1

@@ -1,18 +1,25 @@
 """Main-content detection: a text-density / link-density scorer over the lxml tree.
 
-How it works (one bottom-up pass, then one walk over the winner):
+How it works (one bottom-up pass over the tree, one walk over the winner; the tree is never modified, the
+attribution and date modules read it afterwards):
 
-1. Boilerplate subtrees are skipped: chrome tags (nav, aside, footer, script...), and elements whose class/id/role
-   say share/comment/related/footer... (see ``xpaths``). The latter are "soft": when such an element turns out to
-   hold most of the page's running text it is kept after all.
+1. Chrome tags (script, style, nav, footer, iframe, ...) are skipped. Elements whose class/id/role/hidden flag
+   say share, comment, related, sidebar, footer, ... (see ``xpaths``) are "soft" drops: skipped too, but when
+   one holds more running text than the whole rest of the page it is kept after all (misnamed wrappers), and
+   containers inside soft drops stay candidates at a discount (``INSIDE_DROP_FACTOR``).
 2. Every text block (the inline text under one block element) is judged: link-heavy blocks and short
-   unpunctuated snippets count as *bad* text, the rest as *good* text (minus its link text, which is bad).
-3. Each container element scores ``good - PENALTY * bad`` over its subtree; the best-scoring container is the
-   main node. This favours the tightest element that still holds nearly all running text, and naturally takes in a
-   body split over sibling blocks when the siblings carry more good than bad text.
-4. The main node is walked into paragraphs (one per block element or <br> run); link-heavy lines, chrome lines
-   (分享到, Copyright...) and the leading repeat of the title are dropped, and a chrome section label
-   (相关阅读, 上一篇, Related articles...) ends the body when most of the text is already behind it.
+   unpunctuated snippets are *bad* text, the rest *good* text (its own link text is bad). Teaser lists are caught
+   by order: inside a small item, a good block right after a headline link counts as bad.
+3. Each container scores ``good - PENALTY * bad`` over its subtree and the best one is the main node: the tightest
+   element that still holds nearly all running text; a body split over sibling blocks is taken in whole when the
+   siblings carry more good than bad text. When the h1/h2 repeating the title is found, containers away from it
+   (before it, or beyond its few nearest ancestors) are discounted, so a stream of long teasers cannot beat a
+   short article. List items are never candidates.
+4. The main node is walked into paragraphs (one per block element or <br> run). Dropped: link-heavy lines, the
+   leading repeat of the title, chrome lines (分享到, 扫码关注, Advertisement, bare URLs, breadcrumbs, bare date
+   stamps, pagers, view counters), runs of three or more snippets (player controls, infobox labels), and what
+   follows a chrome section label (相关阅读, 上一篇, 版权声明, Related articles...) or a copyright/disclaimer line
+   once most of the text is behind it (before that, the line alone is skipped).
 
 Nothing reads page-specific markup; no thresholds come from single pages.
 """
@@ -22,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from aggregator.extract.dom import HARD, SOFT, drop_kind, has_content_class, select
+from aggregator.extract.dom import HARD, SOFT, drop_kind, has_content_class, rescuable, select
 from aggregator.extract.xpaths import (
     BLOCK_TAGS,
     BREADCRUMB_SEP,
@@ -33,6 +40,8 @@ from aggregator.extract.xpaths import (
     HEADING_TAGS,
     JUNK_LINE,
     LINE_LABEL_RE,
+    MEDIA_LINE,
+    PAGER_LINE,
     SECTION_LABEL_RE,
     SOFT_DROP_TAGS,
 )
@@ -45,9 +54,9 @@ class MainContent:
     is_article: bool = False
 
 
-# Bad text (links, menu snippets) weighs a little more than good text, so a container that adds as much chrome as
-# prose loses to the tighter one without it.
-PENALTY = 1.5
+# Bad text weighs more than good text, so a container that adds as much chrome as prose loses to the tighter one
+# without it.
+PENALTY = 1.7
 # Link text is dropped again when paragraphs are written out, so it costs less than chrome that would be kept.
 LINK_WEIGHT = 0.15
 SNIPPET_WEIGHT = 0.5
@@ -58,18 +67,24 @@ CELL_SNIPPET_WEIGHT = 0.1
 TEASER_CAP = 150
 # Headline + summary pairs are teasers when they share a small container (a list item, a card) holding at most
 # this much running text; the same pair directly inside a long article body is an injected link box.
-TEASER_ITEM_MAX = 400
+TEASER_ITEM_MAX = 450
 # A block is link-heavy when more than this share of its characters sits inside <a>.
 LINK_HEAVY = 0.5
 # Unpunctuated blocks shorter than this (in characters) are menu items, labels, buttons rather than prose.
 SNIPPET_CHARS = 25
+# Prose (characters) an entry needs before a second bare date-time line is read as the start of the next entry.
+MIN_ENTRY_CHARS = 100
 # This many snippets in a row inside the main block are a widget, not the article.
 SNIPPET_RUN = 3
 
 # When the title heading is found, candidates away from it (before it, or outside its ANCHOR_LEVELS nearest
 # ancestors) keep only this share of their score: a stream of long teasers must not beat a short article.
 ANCHOR_LEVELS = 6
-UNANCHORED_FACTOR = 0.25
+UNANCHORED_FACTOR = 0.2
+
+# Candidates inside an element whose class/id reads like chrome (a comment, a sidebar) keep this share of their
+# score: a long comment must not beat the article, yet a misnamed wrapper around everything changes nothing.
+INSIDE_DROP_FACTOR = 0.5
 
 # is_article thresholds. Length is counted in CJK characters for Chinese/Japanese text (more than 30% CJK) and in
 # words otherwise: a short Chinese news brief has ~150 characters, an English one ~80 words; contact, about and
@@ -82,6 +97,11 @@ MAX_BAD_SHARE = 0.5
 _PUNCT = re.compile(r"[，。！？；：、“”「」,.;!?]")
 _WS = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
+# a full date with a time of day: "2005-06-14 03:25:55", "2024年5月20日 10:30", "25.10.2025 - 15:26"
+_STAMP = re.compile(
+    r"(?:19|20)\d\d\D{1,3}\d{1,2}\D{1,3}\d{1,2}\D{0,6}\d{1,2}:\d{2}|\d{1,2}\D{1,3}\d{1,2}\D{1,3}(?:19|20)\d\d\D{1,6}\d{1,2}:\d{2}"
+)
+_PUNCT_END = re.compile(r"[。！？.!?]$")
 _SENTENCE_END = re.compile(r"[，。！？；,;!?]|\.\s")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+")
@@ -118,8 +138,9 @@ class _Scorer:
         self.scores: dict = {}  # candidate element -> (good, bad)
         self.dropped: dict = {}  # element -> (kind, good) for skipped subtrees
         self.keep = keep or set()
+        self.inside_drop: set = set()
 
-    def visit(self, el, in_link: bool = False, in_item: bool = False):
+    def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False):
         """(good, bad, inline chars, inline link chars, inline punct, first kind, first good, last kind)."""
         tag = el.tag
         kind = drop_kind(el) if el not in self.keep else 0
@@ -128,6 +149,8 @@ class _Scorer:
             return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
         in_link = in_link or tag == "a"
         in_item = in_item or tag == "li"
+        # candidates inside a soft-dropped subtree stay (class names lie: "comments-enabled article"), at a discount
+        in_drop = in_drop or bool(kind)
         cell = tag == "td" or tag == "th"
         good = bad = teaser = 0.0
         first_kind, first_good, last_kind = 0, 0.0, 0
@@ -138,7 +161,7 @@ class _Scorer:
         for child in el:
             ctag = child.tag
             if isinstance(ctag, str):
-                cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link, in_item)
+                cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link, in_item, in_drop)
                 good += cg
                 bad += cb
                 if ctag in BLOCK_TAGS:
@@ -192,15 +215,19 @@ class _Scorer:
         if tag in CANDIDATE_TAGS and not in_item:
             # a list item is one of many teasers or links, never the article itself
             self.scores[el] = (good, bad)
+            if in_drop:
+                self.inside_drop.add(el)
         return good, bad, t, link, p, first_kind, first_good, last_kind
 
 
-def _best(scores: dict, anchored: set | None = None):
+def _best(scores: dict, anchored: set | None = None, inside_drop: set | None = None):
     best, best_score = None, 0.0
     for el, (good, bad) in scores.items():
         s = good - PENALTY * bad
         if anchored and el not in anchored:
             s *= UNANCHORED_FACTOR
+        if inside_drop and el in inside_drop:
+            s *= INSIDE_DROP_FACTOR
         if s >= best_score:  # later = outer on ties: keep headings and captions that cost nothing
             best, best_score = el, s
     return best
@@ -250,6 +277,7 @@ def _score(root):
         for el, (kind, good) in scorer.dropped.items()
         if kind == SOFT
         and good > 200
+        and rescuable(el)
         and (
             good > 2 * page_good or (good > page_good and (el.tag in SOFT_DROP_TAGS or has_content_class(el)))
         )
@@ -264,26 +292,26 @@ def _score(root):
 
 
 class _Block:
-    __slots__ = ("parts", "link", "tag")
+    __slots__ = ("parts", "link", "owner")
 
-    def __init__(self, tag):
+    def __init__(self, owner):
         self.parts: list[str] = []
         self.link = 0
-        self.tag = tag
+        self.owner = owner  # the block element the text belongs to
 
 
-def _collect(node, dropped) -> list[tuple[str, int, str]]:
-    """(text, link chars, block tag) for every paragraph under ``node``, in document order."""
-    out: list[tuple[str, int, str]] = []
-    cur = [_Block(node.tag)]
+def _collect(node, dropped) -> list[tuple[str, int, object]]:
+    """(text, link chars, owning block element) for every paragraph under ``node``, in document order."""
+    out: list[tuple[str, int, object]] = []
+    cur = [_Block(node)]
 
-    def flush(next_tag):
+    def flush(next_owner):
         blk = cur[0]
         if blk.parts:
             text = _WS.sub(" ", "".join(blk.parts)).strip().strip("\u3000\xa0 ")
             if text:
-                out.append((text, blk.link, blk.tag))
-        cur[0] = _Block(next_tag)
+                out.append((text, blk.link, blk.owner))
+        cur[0] = _Block(next_owner)
 
     def add(text, in_link):
         if text:
@@ -291,22 +319,21 @@ def _collect(node, dropped) -> list[tuple[str, int, str]]:
             if in_link:
                 cur[0].link += _chars(text)
 
-    def walk(el, in_link, block_tag):
-        tag = el.tag
-        in_link = in_link or tag == "a"
-        is_block = tag in BLOCK_TAGS
+    def walk(el, in_link, owner):
+        in_link = in_link or el.tag == "a"
+        is_block = el.tag in BLOCK_TAGS
         if is_block:
-            flush(tag)
+            flush(el)
         add(el.text, in_link)
         for child in el:
             if isinstance(child.tag, str) and child not in dropped:
-                walk(child, in_link, tag if is_block else block_tag)
+                walk(child, in_link, el if is_block else owner)
             add(child.tail, in_link)
         if is_block:
-            flush(block_tag)
+            flush(owner)
 
-    walk(node, False, node.tag)
-    flush(node.tag)
+    walk(node, False, node)
+    flush(node)
     return out
 
 
@@ -367,13 +394,20 @@ def _drop_snippet_runs(kept: list[tuple[str, int]]) -> list[str]:
     return out
 
 
-def _paragraphs(blocks: list[tuple[str, int, str]], title: str | None) -> list[str]:
+def _signature(el) -> tuple:
+    parent = el.getparent()
+    return el.tag, el.get("class"), None if parent is None else (parent.tag, parent.get("class"))
+
+
+def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> list[str]:
     kept: list[tuple[str, int]] = []
     # character pairs say little about a Latin-script headline, and leads there often restate it
     cjk_title = bool(title) and len(_CJK.findall(title)) > 0.3 * len(title)
     total = sum(_chars(t) - link for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t)))
     seen = 0
-    for i, (text, link, tag) in enumerate(blocks):
+    stamp = None  # (text, markup signature, prose seen) of the first bare date-time line
+    for text, link, owner in blocks:
+        tag = owner.tag
         n = _chars(text)
         prose = n - link
         if link > LINK_HEAVY * n:
@@ -389,16 +423,33 @@ def _paragraphs(blocks: list[tuple[str, int, str]], title: str | None) -> list[s
             if seen >= 0.5 * total:
                 break
             continue
-        if n <= 80 and (_is_date_line(text) or _is_breadcrumb(text)):
+        if n <= 80 and _is_date_line(text):
+            if _STAMP.search(text):
+                # Another bare "date time" line in the same markup as the first, after real prose, starts the
+                # next entry: a reply in a forum thread, the next post of a blog page. The article is the first.
+                sig = _signature(owner)
+                if stamp is None:
+                    # only an entry header counts: it comes before the entry's prose, not in its middle
+                    stamp = (text, sig, seen) if seen < MIN_ENTRY_CHARS else (None, None, 0)
+                elif text != stamp[0] and sig == stamp[1] and seen - stamp[2] >= MIN_ENTRY_CHARS:
+                    if kept and 6 <= kept[-1][1] < 40 and not _PUNCT_END.search(kept[-1][0]):
+                        kept.pop()  # that entry's title
+                    break
+            continue
+        if n <= 80 and (_is_breadcrumb(text) or MEDIA_LINE.search(text)):
+            continue
+        if n <= 40 and PAGER_LINE.search(text):
             continue
         if (
-            i < 8
-            and n <= 200
+            n <= 200
+            and len(kept) < 3
             and (
-                (i < 4 and not kept and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title))
-                or (len(kept) < 3 and cjk_title and _repeats_title(text, title, loose=True))
+                (len(kept) < 2 and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title))
+                or (cjk_title and _repeats_title(text, title, loose=True))
             )
         ):
+            # the article starts at its headline: short lines above it are kickers, ad slogans, channel names
+            kept = [(t, m) for t, m in kept if not _is_snippet(t, m)]
             seen += prose
             continue
         seen += prose
@@ -441,16 +492,21 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
     if selector:
         found = select(root, selector)
         if found:
-            dropped = set()
-            paragraphs = []
+            # the site's own choice of node; only chrome inside it (scripts, share bars) is still dropped
+            scorer = _Scorer()
+            blocks: list[tuple[str, int, object]] = []
+            good = bad = 0.0
             for el in found:
-                blocks = _collect(el, dropped)
-                paragraphs += [t for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t))]
-            paragraphs = _paragraphs([(p, 0, "p") for p in paragraphs], title)
-            return MainContent(found[0], paragraphs, _is_article(paragraphs, 1.0, 0.0))
+                scorer.visit(el)
+                blocks += _collect(el, scorer.dropped)
+                g, b = scorer.scores.get(el, (1.0, 0.0))
+                good, bad = good + g, bad + b
+            paragraphs = _paragraphs(blocks, title)
+            return MainContent(found[0], paragraphs, _is_article(paragraphs, good, bad))
     scorer = _score(root)
     heading = _title_heading(root, title)
-    node = _best(scorer.scores, _anchored(heading, scorer.scores) if heading is not None else None)
+    anchored = _anchored(heading, scorer.scores) if heading is not None else None
+    node = _best(scorer.scores, anchored, scorer.inside_drop)
     if node is None:
         return MainContent(None)
     good, bad = scorer.scores[node]

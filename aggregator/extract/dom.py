@@ -7,7 +7,13 @@ import re
 import lxml.html
 from lxml import etree
 
-from aggregator.extract.xpaths import BOILERPLATE_CLASS, CONTENT_CLASS, DROP_TAGS, SOFT_DROP_TAGS
+from aggregator.extract.xpaths import (
+    BOILERPLATE_CLASS,
+    CONTENT_CLASS,
+    DROP_TAGS,
+    NEVER_RESCUE_CLASS,
+    SOFT_DROP_TAGS,
+)
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -67,6 +73,12 @@ def drop_kind(el) -> int:
 
 
 _CLASS_MEMO: dict[str, int] = {}
+
+
+def rescuable(el) -> bool:
+    """May a soft-dropped element be kept after all when it holds the page's text? Never comments or footers."""
+    names = (el.get("class", "") + " " + el.get("id", "")).lower()
+    return not NEVER_RESCUE_CLASS.search(names)
 
 
 def has_content_class(el) -> bool:

@@ -17,8 +17,8 @@ DROP_TAGS = frozenset(
     }
 )  # fmt: skip
 
-# Structural elements that usually hold chrome, but that some sites wrap around the whole page (ASP.NET puts every
-# page in a <form>): dropped only while they hold less than half of the page's good text.
+# Structural elements that usually hold chrome, but that some sites wrap around the content (ASP.NET puts every page
+# in a <form>, some themes the article in an <aside>): dropped unless they hold more running text than the rest.
 SOFT_DROP_TAGS = frozenset({"form", "header", "aside"})
 
 # Elements that end a paragraph. Everything else (span, a, font, strong, ...) is inline and joins its neighbours.
@@ -64,6 +64,10 @@ BOILERPLATE_CLASS = re.compile(
 # class/id words that say "this is the article": a boilerplate word next to one of these (article-share,
 # post-footer) still marks chrome, but we never drop an element carrying it when it holds the page's text.
 CONTENT_CLASS = re.compile(r"article|content|main|body|post|entry|story|text|detail|zhengwen|neirong")
+# Long text under these names is still chrome: comment threads and footers can outweigh a short article.
+NEVER_RESCUE_CLASS = re.compile(
+    r"comment|reply|respond|disqus|related|recommend|footer|copyright|sidebar|pinglun"
+)
 
 # Labels that open a block of page chrome: the element they start is dropped, and when they appear as a line of
 # their own inside the body, everything after them is cut.
@@ -97,7 +101,7 @@ LINE_LABELS = (
 
 # Platform disclaimers under user-generated articles (网易号, 搜狐号, 快传号...): they end the article.
 DISCLAIMER_LINE = re.compile(
-    r"^(?:特别声明|平台声明|免责声明|版权声明|声明：|notice: the content above|更多.{0,40}请关注)|仅提供信息存储"
+    r"^(?:特别声明|平台声明|免责声明|版权声明|声明：|notice: the content above|[（(]?更多.{0,40}关注)|仅提供信息存储"
     r"|不代表本(?:站|网|平台)|未经.{0,8}(?:授权|许可).{0,12}转载|请勿转载|禁止转载|不得转载|转载请注明",
     re.I,
 )
@@ -116,10 +120,22 @@ SECTION_LABEL_RE = re.compile(
 )
 LINE_LABEL_RE = re.compile(r"^[\s【\[]*(?:" + "|".join(re.escape(lbl) for lbl in LINE_LABELS) + r")", re.I)
 
+# Where self-media platforms say a post was sent from ("发布于：北京市", "来自甘肃", "IP属地：广东").
+_PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东",
+    "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏",
+    "宁夏", "新疆", "香港", "澳门", "海外",
+)  # fmt: skip
+
 # Whole lines that are page furniture rather than text: ad markers, bare URLs, markup left as text by <noscript>.
 JUNK_LINE = re.compile(
     r"^(?:[\[【(]?(?:advert(?:isement)?|anzeige|sponsored(?: links?)?|广告|推广|赞助|收藏|点赞|评论|举报|打印|关闭|分享"
-    r"|转发|返回|返回顶部|顶部|微信|微博|qq空间|朋友圈|复制链接|share|print|email|tweet|comments?)[\]】)]?"
+    r"|转发|返回|返回顶部|顶部|微信|微博|qq空间|朋友圈|复制链接|关注|播报|纠错|阅读原文|查看原文|展开全文|阅读全文|查看更多"
+    r"|点击查看|收起|share|print|email|tweet|comments?)[\]】)]?"
+    r"|返回.{1,8}[，,]\s*查看更多"
+    # poster location of self-media platforms, and attribution labels left without a value
+    r"|(?:发布于|ip属地|来自)[:：]?\s*(?:" + "|".join(_PROVINCES) + r")(?:省|市|自治区|特别行政区)?"
+    r"|(?:责任编辑|编辑|作者|来源|记者)\s*[:：]?"
     r"|(?:https?://\S+\s*)+|<(?:img|iframe|a|div|script)\b.*)$",
     re.I,
 )
@@ -131,7 +147,17 @@ DATE_TOKENS = re.compile(
     r"|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|am|pm|a\.m|p\.m|et|est|edt|cst|cdt|pst|pdt|gmt|utc|bst"
     r"|cet|cest|ist|updated?|published|posted|last|on|at|stand|uhr|min(?:ute)?s?|read|hours?|ago|lesezeit|minuten"
     r"|aktualisiert|veröffentlicht|am|um|publicado|em|atualizado)\b"
-    r"|星期[一二三四五六日天]?|周[一二三四五六日天]|发布时间|发布于|发布|发表于|发表|更新时间|更新|时间|日期|于",
+    r"|星期[一二三四五六日天]?|周[一二三四五六日天]|发布时间|发布于|发布|发表于|发表|更新时间|更新|时间|日期|编辑|于",
+    re.I,
+)
+
+# Pagination strips: "第1页/共3页 << 上一页 | 下一页 >>", "Page 2 of 5", "Next page".
+PAGER_LINE = re.compile(r"第\s*\d+\s*页|[上下]一页|^(?:page \d+ of \d+|next page|previous page)$", re.I)
+
+# Media boxes and counters: "时长：01:45", "Duration 1:30", "阅读量1.3w 收藏 98", "浏览次数：1234".
+MEDIA_LINE = re.compile(
+    r"时长[:：]\s*\d{1,2}:\d{2}|^duration\s*\d{1,2}:\d{2}$|^\d{1,2}:\d{2}(?::\d{2})?$"
+    r"|^(?:阅读量?|浏览量?|浏览次数|点击量?|点击数|评论数?|点赞|收藏)[:：]?\s*[\d.]+[万wk]?(?:\s*(?:收藏|点赞|评论|分享|阅读)\s*[\d.]+[万wk]?)*$",
     re.I,
 )
 
