@@ -150,3 +150,11 @@ def m004_runs(db: sqlite_utils.Database) -> None:
         },
         pk="url",
     )
+
+
+@migrations()
+def m003_search(db: sqlite_utils.Database) -> None:
+    """The full-text index of the stories, kept current by triggers on ``stories`` (see aggregator/search.py)."""
+    from aggregator.search import create_index
+
+    create_index(db)

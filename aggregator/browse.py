@@ -1,0 +1,151 @@
+"""``aggregator browse``: the database in Datasette (the optional ``browse`` extra), read-only, on 127.0.0.1.
+
+Datasette opens the file with SQLite's ``mode=ro`` (it sees what a running crawl writes, and cannot write);
+``immutable=True`` opens it with ``-i`` instead, a snapshot that Datasette may cache (WAL frames not yet
+checkpointed into the main file are not seen then).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import tempfile
+from pathlib import Path
+
+HOST = "127.0.0.1"
+
+TABLES = {
+    "stories": {
+        "description": "One row per story: a news article stored once, whatever the number of portals that "
+        "carried it. Its fields come from its copies.",
+        "columns": {
+            "id": "story id (stable: feeds use it in their item ids)",
+            "title": "title of the canonical copy",
+            "body": "cleaned text of the canonical copy",
+            "published": "publication date (ISO 8601): the earliest credible one among the copies",
+            "source": "the original publisher as printed (来源), the copies' majority claim",
+            "reporters": "JSON array of reporters (记者)",
+            "correspondents": "JSON array of correspondents (通讯员)",
+            "editors": "JSON array of editors (编辑)",
+            "url": "URL of the canonical copy",
+            "canonical_copy_id": "copies.id of the canonical copy",
+            "copies_count": "number of copies (URLs where the story was seen)",
+            "first_seen": "when a crawl first saw any copy",
+            "last_seen": "when a crawl last saw any copy",
+        },
+    },
+    "copies": {
+        "description": "One row per URL where a story was seen.",
+        "columns": {
+            "id": "copy id",
+            "story_id": "the story (stories.id)",
+            "url": "canonical form of the URL: the copy's identity",
+            "final_url": "URL as fetched, after redirects",
+            "portal": "host:port that served it",
+            "source_name": "the sources.toml entry that crawled it",
+            "site_name": "the hosting site's own name",
+            "title": "title as this copy shows it",
+            "published": "date as this copy shows it",
+            "source": "the publisher this copy claims (来源)",
+            "reporters": "JSON array, as this copy shows them",
+            "correspondents": "JSON array, as this copy shows them",
+            "editors": "JSON array, as this copy shows them",
+            "body": "cleaned text of this copy",
+            "body_hash": "fingerprint of the normalised text",
+            "body_len": "length of the text",
+            "is_original": "1 when hosted by the original publisher itself",
+            "fetched_at": "when the stored content was fetched",
+            "first_seen": "when a crawl first saw this URL",
+            "last_seen": "when a crawl last saw this URL",
+        },
+    },
+}
+HIDDEN = ("search_index", "search_seq", "search_charmap", "_sqlite_migrations")
+
+QUERIES = {
+    "most_reposted": {
+        "title": "Most reposted stories",
+        "description": "Stories seen on the most URLs, with their original source",
+        "sql": "SELECT id, title, source, published, copies_count FROM stories "
+        "ORDER BY copies_count DESC, id LIMIT 50",
+    },
+    "stories_by_source": {
+        "title": "Stories by original source",
+        "description": "How many stories each original publisher has, and how many copies of them were seen",
+        "sql": "SELECT source, count(*) AS stories, sum(copies_count) AS copies FROM stories "
+        "GROUP BY source ORDER BY stories DESC",
+    },
+    "latest": {
+        "title": "Latest stories",
+        "description": "The newest stories (by date, else by when they were first seen)",
+        "sql": "SELECT id, coalesce(published, first_seen) AS date, title, source, copies_count, url "
+        "FROM stories ORDER BY datetime(coalesce(published, first_seen)) DESC, id DESC LIMIT 100",
+    },
+    "reposting_portals": {
+        "title": "Portals that repost the most",
+        "description": "Copies that are not on the original publisher's own site, by portal",
+        "sql": "SELECT portal, count(*) AS reposts, count(DISTINCT story_id) AS stories FROM copies "
+        "WHERE NOT is_original GROUP BY portal ORDER BY reposts DESC",
+    },
+}
+
+
+class BrowseError(Exception):
+    """Datasette cannot be started; the message says why."""
+
+
+def database_name(db_path: str | Path) -> str:
+    """The name Datasette gives the database: its file name without the extension."""
+    return Path(db_path).stem
+
+
+def metadata(db_path: str | Path) -> dict:
+    tables = {name: dict(meta) for name, meta in TABLES.items()}
+    tables.update({name: {"hidden": True} for name in HIDDEN})
+    return {
+        "title": "aggregator",
+        "description": "News stories collected by aggregator: each story once, with every copy where it was seen.",
+        "databases": {database_name(db_path): {"tables": tables, "queries": QUERIES}},
+    }
+
+
+def datasette_args(db_path: str | Path, port: int, metadata_path: str, immutable: bool = False) -> list[str]:
+    args = ["serve", "--host", HOST, "--port", str(port), "--metadata", metadata_path]
+    args += ["-i", str(db_path)] if immutable else [str(db_path)]
+    return args
+
+
+def serve(db_path: str | Path, port: int, immutable: bool = False) -> None:
+    """Run Datasette in this process until it is stopped (Ctrl-C, SIGTERM)."""
+    try:
+        import click
+        from datasette.cli import cli
+    except ImportError:
+        raise BrowseError(
+            "Datasette is not installed: pip install 'aggregator[browse]' (or pip install datasette)"
+        ) from None
+    fd, path = tempfile.mkstemp(prefix="aggregator-datasette-", suffix=".json")
+    # uvicorn shuts down on SIGTERM, then raises the signal again: make that an exit that cleans up
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(metadata(db_path), f, ensure_ascii=False, indent=1)
+        try:
+            cli.main(
+                args=datasette_args(db_path, port, path, immutable),
+                prog_name="datasette",
+                standalone_mode=False,
+            )
+        except click.ClickException as exc:
+            raise BrowseError(exc.format_message()) from None
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                raise BrowseError(f"Datasette stopped with status {exc.code}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        os.unlink(path)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)

@@ -1,0 +1,212 @@
+"""``aggregator search``, ``show``, ``stats`` and ``browse``: reading the collected database."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+
+from aggregator.cli import CliError, require_db
+
+ORDER = 20  # position in --help
+
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def register(sub, db_option) -> None:
+    p = sub.add_parser(
+        "search",
+        parents=[db_option],
+        help="full-text search of the stories (Chinese and English)",
+        description="Search the stories' titles and bodies, best match first (bm25; title matches weigh more). "
+        "Chinese is matched as written, in simplified or traditional characters; words separated by spaces "
+        "must all occur. Quotes, *, -, : and other punctuation are plain text, not operators.",
+    )
+    p.add_argument("query", metavar="QUERY", help="words or characters to look for")
+    p.add_argument("--source", metavar="S", help="only stories whose original source is S")
+    p.add_argument(
+        "--portal", metavar="P", help="only stories with a copy on portal P (host:port or source name)"
+    )
+    p.add_argument("--since", metavar="DATE", help="only stories dated on or after DATE (YYYY-MM-DD or ISO)")
+    p.add_argument("--until", metavar="DATE", help="only stories dated on or before DATE")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N results (default: 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "show",
+        parents=[db_option],
+        help="one story with all of its copies",
+        description="Print a story's fields and every copy of it: portal, URL, title as seen, dates, the source "
+        "it claims, and whether it is on the original publisher's site.",
+    )
+    p.add_argument("id", type=int, metavar="ID", help="story id (as search and export print it)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser(
+        "stats",
+        parents=[db_option],
+        help="counts by source, portal and day; the most reposted stories",
+        description="Counts of stories by original source, of copies by portal and of stories by day; the most "
+        "reposted stories; the portals that repost the most (copies that are not originals).",
+    )
+    p.add_argument("--top", type=int, default=10, metavar="N", help="length of the top lists (default: 10)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "browse",
+        parents=[db_option],
+        help="explore the database in Datasette (pip install 'aggregator[browse]')",
+        description="Serve the database read-only with Datasette on 127.0.0.1, with described tables and canned "
+        "queries (most reposted, stories by source, latest, reposting portals). Stop it with Ctrl-C.",
+    )
+    p.add_argument("--port", type=int, default=8001, metavar="N", help="port on 127.0.0.1 (default: 8001)")
+    p.add_argument(
+        "--immutable",
+        action="store_true",
+        help="open the file as an immutable snapshot (datasette -i) instead of read-only",
+    )
+    p.set_defaults(func=cmd_browse)
+
+
+def _open(path: str):
+    from aggregator.store import Store
+
+    require_db(path)
+    return Store(path)
+
+
+# search
+
+
+def cmd_search(args) -> int:
+    from aggregator.cli.export import filters_from
+    from aggregator.search import SearchError, mark, search
+
+    if args.limit < 1:
+        raise CliError("--limit must be 1 or more")
+    if not args.query.strip():
+        raise CliError("empty query: give words or characters to search for")
+    filters = filters_from(args)
+    with _open(args.db) as store:
+        try:
+            results = search(store.db, args.query, filters, limit=args.limit)
+        except SearchError as exc:
+            raise CliError(str(exc)) from None
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+        return 0
+    if not results:
+        print(f"no stories match {args.query!r}", file=sys.stderr)
+        return 0
+    tty = sys.stdout.isatty()
+    marks = (BOLD, RESET) if tty else ("[", "]")
+    for r in results:
+        date = (r["published"] or r["first_seen"] or "")[:10]
+        copies = f"{r['copies_count']} cop{'y' if r['copies_count'] == 1 else 'ies'}"
+        print(f"#{r['id']}  {date}  {r['source'] or '(source unknown)'}  {copies}")
+        print(f"  {mark(r['title'] or '(untitled)', r['title_matches'], *marks)}")
+        if r["snippet"]:
+            print(f"  {mark(r['snippet'], r['matches'], *marks)}")
+        print(f"  {r['url']}")
+    return 0
+
+
+# show
+
+
+def cmd_show(args) -> int:
+    from aggregator.stats import story_detail
+
+    with _open(args.db) as store:
+        story = story_detail(store.db, args.id)
+    if story is None:
+        print(f"aggregator: error: no story with id {args.id}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(story, ensure_ascii=False, indent=1))
+        return 0
+    print(f"story #{story['id']}: {story['title'] or '(untitled)'}")
+    for label, key in (
+        ("published", "published"),
+        ("source", "source"),
+        ("reporters", "reporters"),
+        ("correspondents", "correspondents"),
+        ("editors", "editors"),
+        ("url", "url"),
+        ("first seen", "first_seen"),
+        ("last seen", "last_seen"),
+    ):
+        value = story.get(key)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        print(f"  {label + ':':<16}{value if value not in (None, '') else '-'}")
+    print(f"copies ({len(story['copies'])}):")
+    for c in story["copies"]:
+        tags = [t for t, on in (("canonical", c["is_canonical"]), ("original", c["is_original"])) if on]
+        print(f"  - {c['portal']}  {c['url']}" + (f"  [{', '.join(tags)}]" if tags else ""))
+        print(f"      title:     {c.get('title') or '-'}")
+        print(f"      published: {c.get('published') or '-'}   fetched: {c.get('fetched_at') or '-'}")
+        print(f"      claims:    {c.get('source') or '-'}")
+    print()
+    print(story.get("body") or "")
+    return 0
+
+
+# stats
+
+
+def cmd_stats(args) -> int:
+    from aggregator.stats import stats
+
+    if args.top < 1:
+        raise CliError("--top must be 1 or more")
+    with _open(args.db) as store:
+        data = stats(store.db, top=args.top)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{data['stories']} stories, {data['copies']} copies, {data['portals']} portals")
+    print("\nstories by original source:")
+    for r in data["by_source"][: args.top]:
+        print(f"  {r['stories']:>6}  {r['source'] or '(unknown)'}  ({r['copies']} copies)")
+    print("\ncopies by portal:")
+    for r in data["by_portal"][: args.top]:
+        print(f"  {r['copies']:>6}  {r['portal']}  ({r['originals']} originals, {r['reposts']} reposts)")
+    print("\nstories by day:")
+    for r in data["by_day"]:
+        print(f"  {r['stories']:>6}  {r['day']}")
+    print("\nmost reposted stories:")
+    for r in data["most_reposted"]:
+        print(
+            f"  {r['copies']:>6}  #{r['id']} {r['title']}  ({r['source'] or 'source unknown'}, {r['portals']} portals)"
+        )
+    print("\nportals that repost the most:")
+    for r in data["top_reposting_portals"]:
+        print(f"  {r['reposts']:>6}  {r['portal']}  ({r['stories']} stories)")
+    return 0
+
+
+# browse
+
+
+def cmd_browse(args) -> int:
+    from aggregator.browse import HOST, BrowseError, serve
+
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port: not a port number: {args.port}")
+    with _open(args.db):  # a usable aggregator database, migrated
+        pass
+    with socket.socket() as s:
+        try:
+            s.bind((HOST, args.port))
+        except OSError:
+            raise CliError(f"port {args.port} on {HOST} is in use: choose another with --port") from None
+    print(f"serving {args.db} read-only at http://{HOST}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        serve(args.db, args.port, immutable=args.immutable)
+    except BrowseError as exc:
+        raise CliError(str(exc)) from None
+    return 0

@@ -1,0 +1,302 @@
+"""Export the stories as feeds and files: RSS 2.0 and Atom (through feedgen), JSON Feed 1.1, JSONL and CSV.
+
+Every format has one item per story, newest first (by UTC instant of the date, or of first_seen when the story
+has none). An item's id is ``tag:aggregator.invalid,2026:story/<story id>``: stories keep their integer id, so
+the id stays the same across exports and feed readers do not show an item twice. The author is the story's
+reporters, the category its original source, the link its canonical copy, and the other copies are listed in
+the content.
+
+Text is plain text: in RSS and Atom the HTML content is built from it with every ``<`` escaped, so an article
+containing ``<script>`` shows that text and never becomes markup; the control characters that XML forbids are
+removed (from every format but JSONL, which keeps the stored text exactly).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import IO
+
+import sqlite_utils
+
+from aggregator.search import Filters
+
+FORMATS = ("rss", "atom", "jsonfeed", "jsonl", "csv")
+FEED_FORMATS = ("rss", "atom", "jsonfeed")
+TAG_PREFIX = "tag:aggregator.invalid,2026:"
+JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
+CSV_FIELDS = (
+    "id", "published", "title", "source", "reporters", "correspondents", "editors", "url",
+    "copies_count", "copy_urls", "portals", "first_seen", "last_seen", "body",
+)  # fmt: skip
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean(text: str | None) -> str:
+    """``text`` without the characters XML 1.0 forbids (NULL → empty)."""
+    return _XML_FORBIDDEN.sub("", text or "")
+
+
+def item_id(story_id: int) -> str:
+    return f"{TAG_PREFIX}story/{story_id}"
+
+
+# selecting stories
+
+
+def iter_stories(
+    db: sqlite_utils.Database,
+    filters: Filters | None = None,
+    query: str | None = None,
+    limit: int | None = None,
+) -> Iterator[dict]:
+    """Stories newest first, in the JSONL export shape of ``Store.iter_stories``, filtered."""
+    where, params = (filters or Filters()).sql("s")
+    conds = [where] if where else []
+    if query:
+        from aggregator.search import mapping_for, match_expression
+
+        conds.append("s.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)")
+        params.append(match_expression(query, mapping_for(db.conn)))
+    sql = "SELECT * FROM stories s"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    sql += " ORDER BY datetime(coalesce(s.published, s.first_seen)) DESC, s.id DESC"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    for story in list(db.query(sql, params)):
+        yield story_record(db, story)
+
+
+def story_record(db: sqlite_utils.Database, story: dict) -> dict:
+    copies = list(
+        db.query(
+            "SELECT url, portal, title, published, fetched_at, source, is_original "
+            "FROM copies WHERE story_id = ? ORDER BY is_original DESC, fetched_at, id",
+            (story["id"],),
+        )
+    )
+    canonical = next((c for c in copies if c["url"] == story["url"]), None)
+    url = story["url"] or ((canonical or copies[0])["url"] if copies else None)
+    return {
+        "id": story["id"],
+        "title": story["title"],
+        "body": story["body"],
+        "published": story["published"],
+        "source": story["source"],
+        "reporters": json.loads(story["reporters"] or "[]"),
+        "correspondents": json.loads(story["correspondents"] or "[]"),
+        "editors": json.loads(story["editors"] or "[]"),
+        "url": url,
+        "copies": [
+            {k: c[k] for k in ("url", "portal", "title", "published", "fetched_at", "source")} for c in copies
+        ],
+        "first_seen": story["first_seen"],
+        "last_seen": story["last_seen"],
+    }
+
+
+# dates
+
+
+def to_datetime(iso: str | None) -> datetime | None:
+    """A timezone-aware datetime (UTC when the string has no zone), or None."""
+    if not iso:
+        return None
+    try:
+        dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def item_date(story: dict) -> datetime:
+    """The story's date, or when it was first seen; never None (epoch as a last resort)."""
+    return (
+        to_datetime(story["published"])
+        or to_datetime(story["first_seen"])
+        or datetime(1970, 1, 1, tzinfo=UTC)
+    )
+
+
+def _feed_updated(stories: list[dict]) -> datetime:
+    dates = [d for s in stories if (d := to_datetime(s["last_seen"]) or item_date(s))]
+    return max(dates) if dates else datetime.now(UTC).replace(microsecond=0)
+
+
+# content
+
+
+def other_copies(story: dict) -> list[dict]:
+    return [c for c in story["copies"] if c["url"] != story["url"]]
+
+
+def content_html(story: dict) -> str:
+    """The body as escaped HTML paragraphs, then the copies as links."""
+    paras = [p.strip() for p in clean(story["body"]).split("\n") if p.strip()]
+    parts = [f"<p>{html.escape(p)}</p>" for p in paras]
+    names = ", ".join(story["reporters"])
+    if story["source"] or names:
+        byline = " · ".join(x for x in (story["source"], names) if x)
+        parts.insert(0, f"<p><em>{html.escape(clean(byline))}</em></p>")
+    others = other_copies(story)
+    if others:
+        items = "".join(
+            f'<li><a href="{html.escape(clean(c["url"]), quote=True)}">{html.escape(clean(c["portal"]))}</a>'
+            + (f" — {html.escape(clean(c['title']))}" if c["title"] else "")
+            + "</li>"
+            for c in others
+        )
+        parts.append(f"<p>Also published at ({len(others)}):</p><ul>{items}</ul>")
+    return "\n".join(parts)
+
+
+def content_text(story: dict) -> str:
+    text = clean(story["body"])
+    others = other_copies(story)
+    if others:
+        lines = [f"- {c['portal']}: {c['url']}" + (f" ({c['title']})" if c["title"] else "") for c in others]
+        text += f"\n\nAlso published at ({len(others)}):\n" + clean("\n".join(lines))
+    return text
+
+
+# writers
+
+
+def write(fmt: str, stories: Iterable[dict], out: IO[str], *, title: str, link: str) -> int:
+    """Write ``stories`` to ``out`` in ``fmt``; returns how many were written."""
+    if fmt == "jsonl":
+        n = 0
+        for story in stories:
+            out.write(json.dumps(story, ensure_ascii=False) + "\n")
+            n += 1
+        return n
+    stories = list(stories)
+    if fmt == "csv":
+        write_csv(stories, out)
+    elif fmt == "jsonfeed":
+        json.dump(jsonfeed(stories, title=title, link=link), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt in ("rss", "atom"):
+        out.write(xml_feed(fmt, stories, title=title, link=link))
+    else:
+        raise ValueError(fmt)
+    return len(stories)
+
+
+def xml_feed(fmt: str, stories: list[dict], *, title: str, link: str) -> str:
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    fg.load_extension("dc")
+    fg.id(f"{TAG_PREFIX}feed")
+    fg.title(clean(title))
+    fg.link(href=link, rel="alternate")
+    fg.description(clean(f"{title}: stories collected by aggregator, newest first"))
+    fg.author({"name": "aggregator"})  # Atom needs an author for entries without reporters
+    fg.generator("aggregator")
+    updated = _feed_updated(stories)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    for story in stories:
+        # feedgen prepends by default: append keeps the newest-first order
+        fe = fg.add_entry(order="append")
+        fe.id(item_id(story["id"]))
+        fe.guid(item_id(story["id"]), permalink=False)
+        fe.title(clean(story["title"]) or "(untitled)")
+        if story["url"]:
+            fe.link(href=story["url"], rel="alternate")
+        # one link only: feedgen 1.0 writes no rel attribute, so more links would all be "alternate"; the other
+        # copies are listed in the content
+        when = item_date(story)
+        fe.published(when)
+        fe.updated(when)
+        names = [clean(n) for n in story["reporters"] if clean(n)]
+        if fmt == "atom":
+            for name in names:
+                fe.author({"name": name})
+            fe.content(content_html(story), type="html")
+        else:
+            if names:
+                fe.dc.dc_creator(names)
+            fe.description(content_html(story))
+        if story["source"]:
+            fe.category(term=clean(story["source"]), label=clean(story["source"]))
+    raw = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
+    return raw.decode("utf-8")
+
+
+def jsonfeed(stories: list[dict], *, title: str, link: str) -> dict:
+    """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/)."""
+    items = []
+    for s in stories:
+        item = {
+            "id": item_id(s["id"]),
+            "url": s["url"],
+            "title": clean(s["title"]),
+            "content_text": content_text(s),
+            "date_published": item_date(s).isoformat(),
+        }
+        if s["last_seen"] and (d := to_datetime(s["last_seen"])):
+            item["date_modified"] = d.isoformat()
+        names = [clean(n) for n in s["reporters"] if clean(n)]
+        if names:
+            item["authors"] = [{"name": n} for n in names]
+        if s["source"]:
+            item["tags"] = [clean(s["source"])]
+        # extension fields start with an underscore (JSON Feed 1.1, "Extensions")
+        item["_aggregator"] = {
+            "story_id": s["id"],
+            "source": s["source"],
+            "correspondents": s["correspondents"],
+            "editors": s["editors"],
+            "copies": s["copies"],
+        }
+        items.append(item)
+    return {
+        "version": JSONFEED_VERSION,
+        "title": clean(title),
+        "home_page_url": link,
+        "description": "Stories collected by aggregator, newest first",
+        "items": items,
+    }
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A spreadsheet-safe cell: text that would start a formula gets a leading apostrophe."""
+    text = clean(value if isinstance(value, str) else "" if value is None else str(value))
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def write_csv(stories: list[dict], out: IO[str]) -> None:
+    """One row per story; lists joined with "; ". The caller opens the file as utf-8-sig (a BOM, so that
+    spreadsheet tools read UTF-8)."""
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(CSV_FIELDS)
+    for s in stories:
+        row = {
+            "id": s["id"],
+            "published": s["published"],
+            "title": s["title"],
+            "source": s["source"],
+            "reporters": "; ".join(s["reporters"]),
+            "correspondents": "; ".join(s["correspondents"]),
+            "editors": "; ".join(s["editors"]),
+            "url": s["url"],
+            "copies_count": len(s["copies"]),
+            "copy_urls": "; ".join(c["url"] for c in s["copies"]),
+            "portals": "; ".join(dict.fromkeys(c["portal"] for c in s["copies"])),
+            "first_seen": s["first_seen"],
+            "last_seen": s["last_seen"],
+            "body": s["body"],
+        }
+        w.writerow([_cell(row[k]) if k != "id" else row[k] for k in CSV_FIELDS])

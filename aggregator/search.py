@@ -1,0 +1,386 @@
+"""Full-text search over the stories, Chinese and English.
+
+The index (``search_index``, an FTS5 table with the ``unicode61`` tokenizer) does not hold the stories' text but
+a tokenised form of it, made in SQL by the triggers on ``stories`` (created by the ``m003_search`` migration),
+so every write path keeps it current without knowing about search:
+
+- each character is first mapped through ``search_charmap``: traditional → simplified (OpenCC ``t2s``, one
+  character for one), full-width ASCII → ASCII, the ideographic space → a space;
+- a CJK character becomes the bigram of itself and the next character when that one is CJK too, and the
+  character alone at the end of a CJK run (``科技创新。`` → ``科技 技创 创新 新``): every CJK character starts
+  exactly one token;
+- any other text is left to ``unicode61`` (words, case folded, diacritics removed).
+
+A query is tokenised the same way, in Python, into one phrase per whitespace-separated part, and the phrases
+are ANDed: ``科技`` → ``"科技"``, ``科技创新`` → ``"科技 技创 创新"``, a single CJK character → the prefix query
+``"科" *`` (every occurrence of a character starts a token). Every phrase is a quoted FTS5 string, so nothing
+the user types is FTS5 syntax: quotes, ``*``, ``NEAR(``, ``-``, ``:`` and ``^`` are plain punctuation.
+Results are ranked by bm25 with title hits weighing ``TITLE_WEIGHT`` times body hits; snippets come from the
+stored text, around the first match.
+
+The index is contentless (``content=''``): it keeps no second copy of the text, only the postings; the update
+and delete triggers remove a story's old tokens with FTS5's ``'delete'`` command. Texts longer than
+``MAX_INDEXED_CHARS`` are indexed up to that length.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+import sqlite_utils
+
+TITLE_WEIGHT = 5.0
+CHUNK = 64  # the SQL tokeniser cuts a text into chunks (substr() is linear in the offset), then characters
+SEQ_ROWS = 4096
+MAX_INDEXED_CHARS = CHUNK * SEQ_ROWS
+
+# CJK letters: kana, CJK extension A and unified ideographs, Hangul syllables, compatibility ideographs, planes 2-3
+CJK_RANGES = (
+    (0x3040, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3FFFF),
+)
+
+
+class SearchError(Exception):
+    """The query cannot be searched for; the message says why."""
+
+
+def is_cjk(ch: str) -> bool:
+    if not ch:
+        return False
+    u = ord(ch)
+    return any(lo <= u <= hi for lo, hi in CJK_RANGES)
+
+
+def _sql_is_cjk(expr: str) -> str:
+    u = f"unicode({expr})"
+    return "(" + " OR ".join(f"{u} BETWEEN {lo} AND {hi}" for lo, hi in CJK_RANGES) + ")"
+
+
+def sql_tokens(x: str) -> str:
+    """An SQL expression: the index text of the SQL expression ``x`` (NULL for NULL, as the tokeniser above).
+
+    Chunks of CHUNK + 1 characters overlap by one so that each character sees the next; the ``LIMIT -1``
+    keeps SQLite from re-cutting a chunk for every character (which would make it quadratic)."""
+    c, n = "substr(k.chunk, j.i + 1, 1)", "substr(k.chunk, j.i + 2, 1)"
+    return f"""(SELECT group_concat(CASE WHEN {_sql_is_cjk("c")}
+                THEN ' ' || c || CASE WHEN {_sql_is_cjk("n")} THEN n ELSE '' END || ' ' ELSE c END, '')
+  FROM (SELECT coalesce(m1.n, {c}) AS c, coalesce(m2.n, {n}) AS n
+        FROM (SELECT i, substr({x}, i * {CHUNK} + 1, {CHUNK + 1}) AS chunk FROM search_seq
+              WHERE i < (length({x}) + {CHUNK - 1}) / {CHUNK} LIMIT -1 OFFSET 0) AS k
+        JOIN search_seq AS j ON j.i < min({CHUNK}, length(k.chunk))
+        LEFT JOIN search_charmap AS m1 ON m1.c = {c}
+        LEFT JOIN search_charmap AS m2 ON m2.c = {n}
+        ORDER BY k.i, j.i))"""
+
+
+@lru_cache(maxsize=1)
+def charmap() -> dict[str, str]:
+    """Traditional → simplified (one character each), full-width ASCII → ASCII, ideographic space → space.
+
+    The migration stores it in ``search_charmap``; queries read it from there, so that a database keeps
+    matching its own index whatever OpenCC version is installed later. (Cached: do not modify.)"""
+    import opencc
+
+    chars = [chr(u) for lo, hi in CJK_RANGES[:3] + CJK_RANGES[4:5] for u in range(lo, hi + 1)]
+    simplified = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    mapping = {}
+    if len(simplified) == len(chars):
+        mapping = {t: s for t, s in zip(chars, simplified, strict=True) if t != s and len(s) == 1}
+    mapping.update({chr(u): chr(u - 0xFEE0) for u in range(0xFF01, 0xFF5F)})
+    mapping["\u3000"] = " "
+    return mapping
+
+
+def create_index(db: sqlite_utils.Database) -> None:
+    """The index tables and triggers, filled from the stories already stored (the migration calls this)."""
+    conn = db.conn
+    conn.execute("CREATE TABLE search_seq (i INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO search_seq (i) VALUES (?)", [(i,) for i in range(SEQ_ROWS)])
+    conn.execute("CREATE TABLE search_charmap (c TEXT PRIMARY KEY, n TEXT NOT NULL) WITHOUT ROWID")
+    conn.executemany("INSERT INTO search_charmap (c, n) VALUES (?, ?)", sorted(charmap().items()))
+    conn.execute(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "title, body, content='', tokenize='unicode61 remove_diacritics 2')"
+    )
+    insert = "INSERT INTO search_index (rowid, title, body) VALUES (new.id, {t}, {b});"
+    delete = (
+        "INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', old.id, {t}, {b});"
+    )
+    new = {"t": sql_tokens("new.title"), "b": sql_tokens("new.body")}
+    old = {"t": sql_tokens("old.title"), "b": sql_tokens("old.body")}
+    conn.execute(
+        f"CREATE TRIGGER search_stories_insert AFTER INSERT ON stories BEGIN {insert.format(**new)} END"
+    )
+    conn.execute(
+        "CREATE TRIGGER search_stories_update AFTER UPDATE OF id, title, body ON stories "
+        "WHEN old.id IS NOT new.id OR old.title IS NOT new.title OR old.body IS NOT new.body "
+        f"BEGIN {delete.format(**old)} {insert.format(**new)} END"
+    )
+    conn.execute(
+        f"CREATE TRIGGER search_stories_delete AFTER DELETE ON stories BEGIN {delete.format(**old)} END"
+    )
+    _fill(conn)
+
+
+def _fill(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO search_index (rowid, title, body) SELECT id, "
+        f"{sql_tokens('stories.title')}, {sql_tokens('stories.body')} FROM stories"
+    )
+
+
+def rebuild(db: sqlite_utils.Database) -> None:
+    """Empty the index and fill it again from the stories (repair; never needed in normal use)."""
+    with db.conn:
+        db.conn.execute("INSERT INTO search_index (search_index) VALUES ('delete-all')")
+        _fill(db.conn)
+
+
+# queries
+
+
+def _charmap_from(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT c, n FROM search_charmap").fetchall())
+
+
+_CACHE: dict[int, dict[str, str]] = {}
+
+
+def normalise(text: str, mapping: dict[str, str]) -> str:
+    """The text as the index sees it, character for character (same length, same positions), lower case."""
+    out = []
+    for ch in text:
+        ch = mapping.get(ch, ch)
+        low = ch.lower()
+        out.append(low if len(low) == 1 else ch)
+    return "".join(out)
+
+
+def _word_chars(ch: str) -> bool:
+    return ch.isalnum() or is_cjk(ch)
+
+
+def _trim(part: str) -> str:
+    """A query part without the punctuation around it (``科技"`` is ``科技``); empty if it has no word."""
+    start, end = 0, len(part)
+    while start < end and not _word_chars(part[start]):
+        start += 1
+    while end > start and not _word_chars(part[end - 1]):
+        end -= 1
+    return part[start:end]
+
+
+def query_phrases(query: str, mapping: dict[str, str]) -> list[str]:
+    """The FTS5 MATCH expression's phrases for a user query: one quoted phrase per whitespace-separated part."""
+    phrases = []
+    for part in query.split():
+        text = _trim(normalise(part, mapping))
+        if not text:
+            continue
+        tokens: list[str] = []
+        for i, ch in enumerate(text):
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            if is_cjk(ch):
+                tokens.append(f" {ch}{nxt if is_cjk(nxt) else ''} ")
+            else:
+                tokens.append(ch)
+        prefix = False
+        if is_cjk(text[-1]):
+            # the part's last CJK run may go on in the text: its closing single character is not a token
+            # there, unless the run is that one character, which then starts a token (a prefix query)
+            if len(text) > 1 and is_cjk(text[-2]):
+                tokens.pop()
+            else:
+                prefix = True
+        string = "".join(tokens).strip().replace('"', '""')
+        phrases.append(f'"{string}"' + (" *" if prefix else ""))
+    return phrases
+
+
+def match_expression(query: str, mapping: dict[str, str]) -> str:
+    if not query or not query.strip():
+        raise SearchError("empty query")
+    phrases = query_phrases(query, mapping)
+    if not phrases:
+        raise SearchError(f"nothing to search for in {query!r}: give at least one word or character")
+    return " AND ".join(phrases)
+
+
+def query_terms(query: str, mapping: dict[str, str]) -> list[str]:
+    """The normalised runs of word characters of a query, for highlighting."""
+    terms = []
+    for part in query.split():
+        text = normalise(part, mapping)
+        for m in re.finditer(r"\w+", text):
+            # split CJK from other letters: "5g网络" → 5g, 网络
+            terms += _split_runs(m.group())
+    return sorted(set(terms), key=len, reverse=True)
+
+
+def _split_runs(word: str) -> list[str]:
+    runs, cur, kind = [], "", None
+    for ch in word:
+        k = is_cjk(ch)
+        if cur and k != kind:
+            runs.append(cur)
+            cur = ""
+        cur += ch
+        kind = k
+    if cur:
+        runs.append(cur)
+    return [r for r in runs if r != "_"]
+
+
+def parse_date(value: str) -> tuple[str, str]:
+    """A --since/--until value: ('date', 'YYYY-MM-DD') or ('instant', ISO datetime). Raises ValueError."""
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return "date", date.fromisoformat(value).isoformat()
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
+    return "instant", dt.isoformat()
+
+
+@dataclass
+class Filters:
+    source: str | None = None
+    portal: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def sql(self, alias: str = "s") -> tuple[str, list]:
+        """WHERE conditions (ANDed, may be empty) and their parameters, over the stories table as ``alias``."""
+        conds, params = [], []
+        when = f"coalesce({alias}.published, {alias}.first_seen)"
+        if self.source:
+            conds.append(f"{alias}.source = ?")
+            params.append(self.source)
+        if self.portal:
+            conds.append(
+                f"EXISTS (SELECT 1 FROM copies c WHERE c.story_id = {alias}.id "
+                "AND (c.portal = ? OR c.source_name = ?))"
+            )
+            params += [self.portal, self.portal]
+        for value, op in ((self.since, ">="), (self.until, "<=")):
+            if not value:
+                continue
+            kind, iso = parse_date(value)
+            if kind == "date":  # the day as the story's own date says (its zone), inclusive
+                conds.append(f"substr({when}, 1, 10) {op} ?")
+            else:
+                conds.append(f"datetime({when}) {op} datetime(?)")
+            params.append(iso)
+        return " AND ".join(conds), params
+
+
+def mapping_for(conn: sqlite3.Connection) -> dict[str, str]:
+    key = id(conn)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _charmap_from(conn)
+    return _CACHE[key]
+
+
+def search(
+    db: sqlite_utils.Database, query: str, filters: Filters | None = None, limit: int | None = 20
+) -> list[dict]:
+    """Stories matching ``query``, best first: id, title, published, source, copies_count, url, score, and the
+    title and a snippet with the matches as (start, end) spans of those strings."""
+    mapping = mapping_for(db.conn)
+    expr = match_expression(query, mapping)
+    where, params = (filters or Filters()).sql("s")
+    # rank in the index alone first (bm25 over every match is most of the cost), then read the few stories
+    ranked = f"SELECT rowid, bm25(search_index, {TITLE_WEIGHT}, 1.0) AS score FROM search_index WHERE search_index MATCH ?"
+    if where:
+        sql = f"SELECT m.rowid, m.score FROM ({ranked}) m JOIN stories s ON s.id = m.rowid WHERE {where}"
+    else:
+        sql, params = f"SELECT m.rowid, m.score FROM ({ranked}) m", []
+    sql += " ORDER BY m.score, m.rowid DESC"
+    args = [expr, *params]
+    if limit:
+        sql += " LIMIT ?"
+        args.append(limit)
+    hits = db.conn.execute(sql, args).fetchall()
+    rows = {}
+    for i in range(0, len(hits), 500):
+        ids = [h[0] for h in hits[i : i + 500]]
+        for row in db.conn.execute(
+            "SELECT id, title, body, published, first_seen, source, copies_count, url FROM stories "
+            f"WHERE id IN ({', '.join('?' * len(ids))})",
+            ids,
+        ):
+            rows[row[0]] = row
+    terms = query_terms(query, mapping)
+    results = []
+    for sid, score in hits:
+        if sid not in rows:  # deleted between the two reads
+            continue
+        _, title, body, published, first_seen, source, copies, url = rows[sid]
+        results.append(
+            {
+                "id": sid,
+                "title": title,
+                "published": published,
+                "first_seen": first_seen,
+                "source": source,
+                "copies_count": copies,
+                "url": url,
+                "score": round(-score, 4),
+                "title_matches": find_spans(title or "", terms, mapping),
+                **snippet(body or "", terms, mapping),
+            }
+        )
+    return results
+
+
+def matching_ids(db: sqlite_utils.Database, query: str) -> list[int]:
+    """Every story id matching ``query`` (no ranking), for export filters."""
+    expr = match_expression(query, mapping_for(db.conn))
+    return [
+        r[0] for r in db.conn.execute("SELECT rowid FROM search_index WHERE search_index MATCH ?", (expr,))
+    ]
+
+
+def find_spans(text: str, terms: list[str], mapping: dict[str, str]) -> list[tuple[int, int]]:
+    """Where the terms occur in ``text`` (positions in the original text: normalise() keeps them)."""
+    if not terms or not text:
+        return []
+    norm = normalise(text, mapping)
+    pattern = re.compile("|".join(re.escape(t) for t in terms))
+    return [(m.start(), m.end()) for m in pattern.finditer(norm)]
+
+
+def snippet(body: str, terms: list[str], mapping: dict[str, str], width: int = 90) -> dict:
+    """About ``width`` characters of the body around its first match (the start when none), with the spans of
+    the matches in it."""
+    spans = find_spans(body, terms, mapping)
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    end = min(len(body), start + width)
+    text = body[start:end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(body) else ""
+    shift = start - len(prefix)
+    inside = [(a - shift, b - shift) for a, b in spans if a >= start and b <= end]
+    # line breaks become spaces, one for one, so that the spans stay right
+    text = re.sub(r"\s", " ", text)
+    return {"snippet": prefix + text + suffix, "matches": inside}
+
+
+def mark(text: str, spans: list[tuple[int, int]], before: str = "[", after: str = "]") -> str:
+    """``text`` with each span wrapped in ``before``/``after`` (brackets, or ANSI bold on a terminal)."""
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out += [text[pos:a], before, text[a:b], after]
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
