@@ -31,6 +31,7 @@ __all__ = [
     "compare",
     "fingerprint",
     "is_original",
+    "is_traditional",
     "normalize_text",
 ]
 
@@ -60,6 +61,16 @@ def normalize_text(text: str) -> str:
     if any("\u4e00" <= ch <= "\u9fff" for ch in text[:2000]):
         text = _t2s().convert(text)
     return _NON_WORD.sub("", text.lower())
+
+
+def is_traditional(text: str) -> bool:
+    """Whether a text is written in traditional characters (OpenCC changes more than a few of them)."""
+    sample = text[:400]
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in sample)
+    if han < 4:
+        return False
+    changed = sum(a != b for a, b in zip(sample, _t2s().convert(sample), strict=False))
+    return changed >= max(2, han // 50)
 
 
 def body_hash(text: str) -> str | None:

@@ -158,3 +158,14 @@ def m003_search(db: sqlite_utils.Database) -> None:
     from aggregator.search import create_index
 
     create_index(db)
+
+
+@migrations()
+def m005_story_ids(db: sqlite_utils.Database) -> None:
+    # story ids are feed item ids: a deleted story's id must never name another story, so new ids come from an
+    # AUTOINCREMENT sequence that only grows
+    db.execute("CREATE TABLE story_ids (id INTEGER PRIMARY KEY AUTOINCREMENT)")
+    top = db.execute("SELECT coalesce(max(id), 0) FROM stories").fetchone()[0]
+    if top:
+        db.execute("INSERT INTO story_ids (id) VALUES (?)", [top])
+        db.execute("DELETE FROM story_ids")

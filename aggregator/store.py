@@ -19,7 +19,15 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from aggregator.dedup import SIGNATURE_VERSION, Fingerprint, Match, compare, fingerprint, normalize_text
+from aggregator.dedup import (
+    SIGNATURE_VERSION,
+    Fingerprint,
+    Match,
+    compare,
+    fingerprint,
+    is_traditional,
+    normalize_text,
+)
 from aggregator.schema import SchemaError, migrate
 
 
@@ -126,10 +134,7 @@ class Store:
                 match = {"with_copy": best_copy, "how": best.describe(), "joined_stories": stories}
                 outcome = NEW_COPY
             else:
-                story_id = conn.execute(
-                    "INSERT INTO stories (first_seen, last_seen) VALUES (?, ?)",
-                    (copy.fetched_at, copy.fetched_at),
-                ).lastrowid
+                story_id = _new_story(conn, copy.fetched_at)
                 match = {"how": "first copy of its story: no stored copy was similar enough"}
                 outcome = NEW_STORY
             values = _copy_values(copy, story_id, fp, match)
@@ -235,7 +240,7 @@ class Store:
             for members in sorted(groups.groups()):
                 # a group keeps the smallest old story id among its copies that no earlier group took
                 free = sorted({old_story[c] for c in members} - taken)
-                story_id = free[0] if free else conn.execute("INSERT INTO stories DEFAULT VALUES").lastrowid
+                story_id = free[0] if free else _new_story(conn, "")
                 taken.add(story_id)
                 conn.executemany(
                     "UPDATE copies SET story_id = ? WHERE id = ?", [(story_id, c) for c in members]
@@ -298,6 +303,13 @@ class Store:
             }
 
 
+def _new_story(conn: sqlite3.Connection, seen: str) -> int:
+    story_id = conn.execute("INSERT INTO story_ids DEFAULT VALUES").lastrowid
+    conn.execute("DELETE FROM story_ids")  # sqlite_sequence keeps the high-water mark
+    conn.execute("INSERT INTO stories (id, first_seen, last_seen) VALUES (?, ?, ?)", (story_id, seen, seen))
+    return story_id
+
+
 def _copy_values(copy: CopyRecord, story_id: int, fp: Fingerprint, match: dict) -> dict:
     return {
         "story_id": story_id,
@@ -326,9 +338,9 @@ def _copy_values(copy: CopyRecord, story_id: int, fp: Fingerprint, match: dict) 
 def merge_story(copies: list[dict]) -> dict:
     """A story's fields from its copies.
 
-    The canonical copy is the original publisher's own page when it was crawled; else the most typical copy
-    (the highest mean similarity to the others, so neither a truncated copy nor one padded with ads), then the
-    most complete (most distinct shingles), then the earliest. The source is the copies' majority claim,
+    The canonical copy is the original publisher's own page when it was crawled; else, among the copies in
+    simplified characters and within 90 % of the largest, the most typical one (the highest mean similarity to
+    the others, so not one padded with ads), then the most complete (most distinct shingles), then the earliest. The source is the copies' majority claim,
     counted across traditional and simplified forms; bylines come from the copy with the fullest attribution;
     the date is the earliest credible one, at the most precise time shown for that day.
     """
@@ -344,10 +356,14 @@ def merge_story(copies: list[dict]) -> dict:
         return bool(c["is_original"] or (key and site and (key in site or site in key)))
 
     typical = _typicality(copies)
+    traditional = {c["id"]: is_traditional(c["body"] or "") for c in copies}
+    largest = max(c.get("sig_size") or 0 for c in copies)
     canonical = min(
         copies,
         key=lambda c: (
             not original(c),
+            traditional[c["id"]],  # readers get simplified text when any copy has it
+            (c.get("sig_size") or 0) < 0.9 * largest,  # a truncated copy never wins, however many agree
             -typical[c["id"]],
             -(c.get("sig_size") or 0),
             c["fetched_at"],
@@ -357,10 +373,11 @@ def merge_story(copies: list[dict]) -> dict:
     # print the publisher's own spelling when its page is here, else the form the copies use most
     if key and original(canonical) and normalize_text(canonical["site_name"] or "") == key:
         source = canonical["site_name"]
+    elif key:
+        forms = claims[key]
+        source = max(forms, key=lambda f: (not is_traditional(f), forms[f], f == canonical["source"], f))
     else:
-        source = (
-            max(claims[key], key=lambda f: (claims[key][f], f == canonical["source"], f)) if key else None
-        )
+        source = None
     names = ("reporters", "correspondents", "editors")
     bylines = max(
         copies,

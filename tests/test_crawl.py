@@ -166,7 +166,9 @@ def test_every_demo_story_is_one_story_with_its_truth_fields(no_config_crawl, po
     """Reposts in other templates, GBK, traditional characters, truncated or with ads all join their original."""
     db, _ = no_config_crawl
     with Store(db) as store:
-        story_of = {r["final_url"]: r["story_id"] for r in store.db.query("SELECT final_url, story_id FROM copies")}
+        story_of = {
+            r["final_url"]: r["story_id"] for r in store.db.query("SELECT final_url, story_id FROM copies")
+        }
         stories = {s["id"]: s for s in store.iter_stories()}
     assert len(stories) == len(truth["stories"])
     for expected in truth["stories"]:
@@ -174,7 +176,9 @@ def test_every_demo_story_is_one_story_with_its_truth_fields(no_config_crawl, po
         assert len(ids) == 1, f"{expected['id']} split into {ids}"
         story = stories[ids.pop()]
         assert len(story["copies"]) == len(expected["copies"])
-        got = {k: story[k] for k in ("title", "source", "published", "reporters", "correspondents", "editors")}
+        got = {
+            k: story[k] for k in ("title", "source", "published", "reporters", "correspondents", "editors")
+        }
         want = {k: expected[k] for k in got}
         assert got == want, expected["id"]
         original = next(c for c in expected["copies"] if c["original"])

@@ -225,3 +225,28 @@ def test_rebuild_regroups_like_a_fresh_crawl_and_keeps_story_ids(store):
     after = {s["id"]: sorted(c["url"] for c in s["copies"]) for s in store.iter_stories()}
     assert after == before
     assert {r[0] for r in store.db.execute("SELECT DISTINCT version FROM signatures")} == {SIGNATURE_VERSION}
+
+
+def test_a_deleted_storys_id_is_never_given_to_another_story(store):
+    store.add_copy(copy("http://a.test/1.html", body=ARTICLE))
+    _, second = store.add_copy(copy("http://b.test/1.html", body=OTHER_REPORT))
+    # the page of the newest story changes to the text of the first one: its story disappears
+    store.add_copy(copy("http://b.test/1.html", body=ARTICLE))
+    assert store.counts()["stories"] == 1
+    _, third = store.add_copy(
+        copy("http://c.test/1.html", body="又一篇完全不同的报道，讲的是另一件事情。" * 8)
+    )
+    assert third > second
+
+
+def test_canonical_copy_is_complete_and_simplified_even_when_outvoted(store):
+    import opencc
+
+    trad = opencc.OpenCC("s2t").convert(ARTICLE)
+    store.add_copy(copy("http://hk.test/1.html", body=trad, source="楚天晨報", reporters=["白強"]))
+    store.add_copy(copy("http://a.test/1.html", body=ARTICLE[: int(len(ARTICLE) * 0.59)], source="楚天晨报"))
+    store.add_copy(copy("http://b.test/1.html", body=ARTICLE[: int(len(ARTICLE) * 0.54)], source="楚天晨报"))
+    store.add_copy(copy("http://c.test/1.html", body=ARTICLE, source="楚天晨报", reporters=["白强"]))
+    (story,) = store.iter_stories()
+    assert story["url"] == "http://c.test/1.html" and story["body"] == ARTICLE
+    assert story["source"] == "楚天晨报" and story["reporters"] == ["白强"]
