@@ -17,13 +17,9 @@ import csv
 import html
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO
-
-import sqlite_utils
-
-from aggregator.search import Filters
 
 FORMATS = ("rss", "atom", "jsonfeed", "jsonl", "csv")
 FEED_FORMATS = ("rss", "atom", "jsonfeed")
@@ -47,62 +43,6 @@ def item_id(story_id: int) -> str:
 
 
 # selecting stories
-
-
-def iter_stories(
-    db: sqlite_utils.Database,
-    filters: Filters | None = None,
-    query: str | None = None,
-    limit: int | None = None,
-) -> Iterator[dict]:
-    """Stories newest first, in the JSONL export shape of ``Store.iter_stories``, filtered."""
-    where, params = (filters or Filters()).sql("s")
-    conds = [where] if where else []
-    if query:
-        from aggregator.search import mapping_for, match_expression
-
-        conds.append("s.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)")
-        params.append(match_expression(query, mapping_for(db.conn)))
-    sql = "SELECT * FROM stories s"
-    if conds:
-        sql += " WHERE " + " AND ".join(conds)
-    sql += " ORDER BY datetime(coalesce(s.published, s.first_seen)) DESC, s.id DESC"
-    if limit:
-        sql += " LIMIT ?"
-        params.append(limit)
-    for story in list(db.query(sql, params)):
-        yield story_record(db, story)
-
-
-def story_record(db: sqlite_utils.Database, story: dict) -> dict:
-    copies = list(
-        db.query(
-            "SELECT url, portal, title, published, fetched_at, source, is_original "
-            "FROM copies WHERE story_id = ? ORDER BY is_original DESC, fetched_at, id",
-            (story["id"],),
-        )
-    )
-    canonical = next((c for c in copies if c["url"] == story["url"]), None)
-    url = story["url"] or ((canonical or copies[0])["url"] if copies else None)
-    return {
-        "id": story["id"],
-        "title": story["title"],
-        "body": story["body"],
-        "published": story["published"],
-        "source": story["source"],
-        "reporters": json.loads(story["reporters"] or "[]"),
-        "correspondents": json.loads(story["correspondents"] or "[]"),
-        "editors": json.loads(story["editors"] or "[]"),
-        "url": url,
-        "copies": [
-            {k: c[k] for k in ("url", "portal", "title", "published", "fetched_at", "source")} for c in copies
-        ],
-        "first_seen": story["first_seen"],
-        "last_seen": story["last_seen"],
-    }
-
-
-# dates
 
 
 def to_datetime(iso: str | None) -> datetime | None:

@@ -268,39 +268,55 @@ class Store:
         )
         return [tuple(r) for r in rows]
 
-    def iter_stories(self, limit: int | None = None) -> Iterator[dict]:
-        """Stories newest first (by UTC instant: datetime() folds the offsets), with copies, in the export shape."""
-        sql = "SELECT * FROM stories ORDER BY datetime(coalesce(published, first_seen)) DESC, id DESC"
-        params: tuple = ()
+    def iter_stories(
+        self, filters=None, query: str | None = None, limit: int | None = None
+    ) -> Iterator[dict]:
+        """Stories newest first (by UTC instant: datetime() folds the offsets), in the export shape, optionally
+        narrowed by ``aggregator.search.Filters`` and a full-text query."""
+        from aggregator.search import Filters, mapping_for, match_expression
+
+        where, params = (filters or Filters()).sql("s")
+        conds = [where] if where else []
+        if query:
+            conds.append("s.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)")
+            params.append(match_expression(query, mapping_for(self.db.conn)))
+        sql = "SELECT * FROM stories s"
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += " ORDER BY datetime(coalesce(s.published, s.first_seen)) DESC, s.id DESC"
         if limit:
             sql += " LIMIT ?"
-            params = (limit,)
-        for story in self.db.query(sql, params):
-            copies = list(
-                self.db.query(
-                    "SELECT url, portal, title, published, fetched_at, source, is_original "
-                    "FROM copies WHERE story_id = ? ORDER BY is_original DESC, fetched_at, id",
-                    (story["id"],),
-                )
-            )
-            canonical = next((c for c in copies if c["url"] == story["url"]), None)
-            yield {
-                "id": story["id"],
-                "title": story["title"],
-                "body": story["body"],
-                "published": story["published"],
-                "source": story["source"],
-                "reporters": json.loads(story["reporters"] or "[]"),
-                "correspondents": json.loads(story["correspondents"] or "[]"),
-                "editors": json.loads(story["editors"] or "[]"),
-                "url": story["url"] or (canonical or copies[0])["url"],
-                "copies": [
-                    {k: c[k] for k in ("url", "portal", "title", "published", "fetched_at", "source")}
-                    for c in copies
-                ],
-                "first_seen": story["first_seen"],
-                "last_seen": story["last_seen"],
-            }
+            params.append(limit)
+        for story in list(self.db.query(sql, params)):
+            yield story_record(self.db, story)
+
+
+def story_record(db: sqlite_utils.Database, story: dict) -> dict:
+    """A stories row with its copies, in the export shape (the JSONL fields)."""
+    copies = list(
+        db.query(
+            "SELECT url, portal, title, published, fetched_at, source, is_original "
+            "FROM copies WHERE story_id = ? ORDER BY is_original DESC, fetched_at, id",
+            (story["id"],),
+        )
+    )
+    canonical = next((c for c in copies if c["url"] == story["url"]), None)
+    return {
+        "id": story["id"],
+        "title": story["title"],
+        "body": story["body"],
+        "published": story["published"],
+        "source": story["source"],
+        "reporters": json.loads(story["reporters"] or "[]"),
+        "correspondents": json.loads(story["correspondents"] or "[]"),
+        "editors": json.loads(story["editors"] or "[]"),
+        "url": story["url"] or ((canonical or copies[0])["url"] if copies else None),
+        "copies": [
+            {k: c[k] for k in ("url", "portal", "title", "published", "fetched_at", "source")} for c in copies
+        ],
+        "first_seen": story["first_seen"],
+        "last_seen": story["last_seen"],
+    }
 
 
 def _new_story(conn: sqlite3.Connection, seen: str) -> int:

@@ -29,7 +29,7 @@ def db_path(tmp_path_factory):
 @pytest.fixture
 def stories(db_path):
     with Store(db_path) as store:
-        return list(feeds.iter_stories(store.db))
+        return list(store.iter_stories())
 
 
 def render(fmt, stories) -> str:
@@ -105,7 +105,7 @@ def test_feed_readers_read_every_item(fmt, stories):
 def test_guids_are_stable_across_exports(db_path):
     def guids(fmt):
         with Store(db_path) as store:
-            text = render(fmt, list(feeds.iter_stories(store.db)))
+            text = render(fmt, list(store.iter_stories()))
         return [e["id"] for e in read(fmt, text)[1]]
 
     for fmt in ("rss", "atom", "jsonfeed"):
@@ -190,7 +190,7 @@ def test_csv_cells_never_start_a_formula():
 @pytest.mark.parametrize("fmt", ["rss", "atom", "jsonfeed", "csv", "jsonl"])
 def test_an_empty_database_gives_a_valid_empty_feed(fmt, tmp_path):
     with Store(tmp_path / "empty.db") as store:
-        text = render(fmt, list(feeds.iter_stories(store.db)))
+        text = render(fmt, list(store.iter_stories()))
     if fmt in ("rss", "atom", "jsonfeed"):
         assert read(fmt, text) == ("测试 feed", [])
     elif fmt == "csv":
@@ -205,7 +205,7 @@ def test_filters_and_query_select_stories(db_path):
         def ids(**kw):
             query = kw.pop("query", None)
             limit = kw.pop("limit", None)
-            return [s["title"] for s in feeds.iter_stories(store.db, Filters(**kw), query=query, limit=limit)]
+            return [s["title"] for s in store.iter_stories(Filters(**kw), query=query, limit=limit)]
 
         assert ids(source="长江日报") == ["警惕<script>alert(1)</script>仿冒网站", "长江武汉段再现江豚群"]
         assert ids(portal="feedsite") == ["港科大公布新研究計劃"]

@@ -75,7 +75,6 @@ def cmd_export(args) -> int:
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 or more")
     filters = filters_from(args)
-    filtered = any((args.source, args.portal, args.since, args.until, args.query is not None))
     limit = args.limit
     if limit is None and args.format in feeds.FEED_FORMATS:
         limit = FEED_DEFAULT_LIMIT
@@ -88,10 +87,7 @@ def cmd_export(args) -> int:
                 match_expression(args.query, mapping_for(store.db.conn))
             except SearchError as exc:
                 raise CliError(f"--query: {exc}") from None
-        if args.format == "jsonl" and not filtered:
-            stories = store.iter_stories(limit=limit or None)
-        else:
-            stories = feeds.iter_stories(store.db, filters, query=args.query, limit=limit or None)
+        stories = store.iter_stories(filters, query=args.query, limit=limit or None)
         # the CSV opens with a BOM, so that spreadsheet tools read it as UTF-8
         encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
         newline = "" if args.format == "csv" else None
