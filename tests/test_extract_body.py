@@ -167,6 +167,121 @@ def test_teaser_stream_does_not_beat_short_article():
     assert _main(html, title="工业生产保持较快增长").paragraphs == list(PARA[:2])
 
 
+# --- list pages and digests -----------------------------------------------------------------------------------
+
+LONG = (
+    "市政府今天召开新闻发布会，介绍今年城市更新工作的总体安排。今年全市将改造老旧小区一百二十个，"
+    "新建口袋公园三十处，完成背街小巷整治两百条，并同步推进雨污分流和管网更新工程，"
+    "力争在年底前让更多居民感受到城市品质的变化。有关部门负责人表示，各区将按照先急后缓的原则排定项目清单。"
+)  # ~150 characters: as long as a real paragraph
+
+
+def _teaser(i: int, chars: int) -> str:
+    return (LONG * 3)[i : i + chars]
+
+
+def test_digest_of_long_teasers_is_not_article():
+    # every item: a linked headline, then two whole paragraphs of another article (too long to count as teasers)
+    items = "".join(
+        f'<div class="entry"><h3><a href="/p/{100 + i}.html">城市更新重点项目第{i}批名单公布</a></h3>'
+        f"<p>{_teaser(i, 260)}</p><p>{_teaser(i + 5, 240)}</p></div>"
+        for i in range(5)
+    )
+    main = _main(_page(_nav() + items, title="每日精选"), title="每日精选_新闻网")
+    assert main.paragraphs  # the text is there ...
+    assert not main.is_article  # ... but it is a list of other pages
+
+
+@pytest.mark.parametrize("count", [1, 2, 4])
+def test_short_list_with_long_summaries_is_not_article(count):
+    items = "".join(
+        f'<li><a href="/a/2024/{i}.html">城市更新第{i}期</a> <span>2024-05-{i + 1:02d}</span>'
+        f'<p class="summary">{_teaser(i, 200)}…</p></li>'
+        for i in range(count)
+    )
+    html = _page(
+        _nav() + f'<h2>城建</h2><ul class="list">{items}</ul><div class="pages"><span>1</span></div>'
+    )
+    assert not _main(html, title="城建_新闻网").is_article
+
+
+def test_article_with_inline_links_and_related_list_is_article():
+    # paragraphs that open with a linked name, a link inside a sentence, and an unlabelled box of three teasers
+    paras = [f'<p><a href="/people/{i}.html">张{i}明</a>表示，{PARA[i]}</p>' for i in range(3)] + [
+        f'<p>{LONG[:60]}<a href="/topic/1.html">城市更新专题</a>{LONG[60:]}</p>'
+    ]
+    related = "".join(
+        f'<li><a href="/n/{i}.html">另一条城市新闻标题第{i}条</a><p>{_teaser(i, 40)}。</p></li>'
+        for i in range(3)
+    )
+    html = _page(
+        _nav()
+        + '<div class="main"><h1>工业生产保持较快增长</h1><div class="text">'
+        + "".join(paras)
+        + f"<ul>{related}</ul></div></div>"
+    )
+    main = _main(html, title="工业生产保持较快增长_新闻网")
+    assert main.is_article
+    assert any(PARA[0] in p for p in main.paragraphs)
+
+
+def test_one_post_among_linked_posts_is_not_article():
+    # a blog index: the best block is one post of several, each under a headline linking to its own page
+    posts = "".join(
+        f'<div class="post"><h2><a href="/2024/05/post-{i}.html">城市更新观察笔记之{i}</a></h2>'
+        + "".join(f"<p>{_teaser(i + k, 250)}</p>" for k in range(2 + i % 2))
+        + "</div>"
+        for i in range(4)
+    )
+    assert not _main(_page(_nav() + posts, title="城市观察")).is_article
+
+
+# --- notices inside the body ---------------------------------------------------------------------------------
+
+
+def test_disclaimer_inside_br_body_is_dropped_and_the_body_goes_on():
+    after = "此外，统计部门还将在下个月公布上半年的完整数据，届时将对各行业运行情况作出更加全面的分析和说明。"
+    lines = [
+        *PARA,
+        PARA[0][:40] + "，" + PARA[1][:40] + "。",
+        "免责声明：本文转自网络，版权归原作者所有，如有侵权请联系删除。",
+        after,
+    ]
+    html = _page(
+        '<div class="main"><h1>工业生产保持较快增长</h1><div class="text"><p>'
+        + "<br><br>".join(lines)
+        + "</p><p>本文来源于新华日报</p><p>责任编辑：王小明</p></div></div>"
+    )
+    paragraphs = _main(html, title="工业生产保持较快增长").paragraphs
+    assert after in paragraphs
+    assert paragraphs[-2:] == ["本文来源于新华日报", "责任编辑：王小明"]
+    assert not any("免责声明" in p for p in paragraphs)
+
+
+def test_scan_notice_inside_p_body_is_dropped():
+    html = _page(
+        '<div class="text">'
+        + "".join(f"<p>{p}</p>" for p in PARA[:2])
+        + "<p>扫码关注我们的公众号，获取更多资讯</p>"
+        + "<p>更多精彩内容，请关注本网微信公众号</p>"
+        + f"<p>{PARA[2]}</p></div>"
+    )
+    assert _main(html).paragraphs == list(PARA)
+
+
+def test_copyright_line_still_ends_the_body():
+    # what follows a closing notice is footer text, a teaser box or an author bio, not more article
+    html = _page(
+        '<div class="main"><div class="text">'
+        + "".join(f"<p>{p}</p>" for p in PARA)
+        + "<p>版权所有 新闻网 未经授权禁止转载</p>"
+        + "<p>地址：北京市东城区某某路1号 电话：010-12345678</p>"
+        + '</div><div class="bio"><p>作者简介：李华，资深财经记者，长期关注宏观经济、产业政策和区域发展，'
+        "著有多部经济观察文集，曾获多项新闻奖项。</p></div></div>"
+    )
+    assert _main(html).paragraphs == list(PARA)
+
+
 def test_corpus_zh_wce_floor():
     sys.path.insert(0, str(ROOT))
     from bench.corpus import corpus_available, load_set, precision_recall, summarise

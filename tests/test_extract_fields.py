@@ -7,6 +7,7 @@ from aggregator.extract import extract
 from aggregator.extract.attribution import parse_attribution
 from aggregator.extract.dates import CHINA_TZ, extract_published, parse_date
 from aggregator.extract.metadata import extract_site_name, extract_title
+from aggregator.extract.names import is_likely_name, split_names
 
 FETCHED = datetime(2023, 1, 10, 12, 0, tzinfo=CHINA_TZ)
 
@@ -494,3 +495,168 @@ def test_unknown_origin_is_no_source(line):
     attr = parse_attribution(None, ["正文。", line])
     assert attr.source is None
     assert attr.paragraphs == ["正文。"]
+
+
+# --- dates in the article text (repost bench, issue #4)
+
+LONG = "这是一个很长的段落，讲述了一个很长的故事，内容充实而且丰富，读者可以从中了解事情的来龙去脉。" * 2
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "本条例自2019年1月1日起施行，原有规定同时废止。",
+        "他出生于1995年9月1日，从小在江边长大，后来成为一名工程师。",
+        "1月7日下午，湖北省科技厅召开2023年全省科技工作会议。",
+        "索 引 号：11220000013544357T/2022-00426 成文日期：2022年01月27日 发布日期：2022年01月28日",
+        "成文日期：2022年01月27日",
+        "会议时间：2023年01月05日",
+    ],
+)
+def test_dates_inside_the_text_are_not_the_page_date(first):
+    html = article(body=f"<p>{first}</p><p>{LONG}</p>")
+    assert published(html) is None
+    if (
+        "索" not in first
+    ):  # with no main node, a document's metadata block under the headline is the page's own
+        assert published(html, main_xpath=None) is None
+    assert extract(html, "http://example.com/a.html", fetched_at=FETCHED).published is None
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("发布时间：2023-01-08 09:00", "2023-01-08T09:00:00+08:00"),
+        ("日期：2023年01月08日", "2023-01-08T00:00:00+08:00"),
+        ("发表于 2023-01-08 09:00", "2023-01-08T09:00:00+08:00"),
+        ("2023-01-08 09:00", "2023-01-08T09:00:00+08:00"),
+        ("2023年01月08日 09:00 星期日", "2023-01-08T09:00:00+08:00"),
+        ("2023-01-08 09:00 来源：武汉科技报", "2023-01-08T09:00:00+08:00"),
+        ("来源：新华网 2023-01-08 作者：李楠", "2023-01-08T00:00:00+08:00"),
+        ("2003-7-24 钱江晚报", "2003-07-24T00:00:00+08:00"),
+    ],
+)
+def test_dates_that_the_body_lines_print_for_the_page(first, expected):
+    assert published(article(body=f"<p>{first}</p><p>{LONG}</p>")) == expected
+
+
+def test_info_line_beats_a_labelled_date_in_the_body():
+    body = f"<p>成文日期：2022年01月27日</p><p>发布日期：2022年01月28日</p><p>{LONG}</p>"
+    for info in ("2023-01-08 19:07 来源：江城日报", "2023-01-08 19:07 來源：江城日報", "2023-01-08 19:07"):
+        assert published(article(info=info, body=body)) == "2023-01-08T19:07:00+08:00"
+
+
+def test_headline_inside_the_main_node_info_ends_at_the_prose():
+    html = (
+        "<html><head><title>标题测试新闻_某某网</title></head><body><div id='content'><h1>标题测试新闻</h1>"
+        f"<p>来源：武汉科技报</p><p>{LONG}</p><p>2019年1月1日，新规开始施行</p><p>{LONG}</p></div></body></html>"
+    )
+    assert published(html) is None
+    html = html.replace("<p>来源：武汉科技报</p>", "<p>2023-01-08 09:00 来源：武汉科技报</p>")
+    assert published(html) == "2023-01-08T09:00:00+08:00"
+
+
+def test_year_less_date_takes_the_latest_year_not_after_the_fetch():
+    fetched = datetime(2026, 11, 25, 12, 0, tzinfo=CHINA_TZ)
+    assert published(article(info="01-05 07:23"), fetched=fetched) == "2026-01-05T07:23:00+08:00"
+    assert published(article(info="12-30 07:23"), fetched=fetched) == "2025-12-30T07:23:00+08:00"
+    assert published(article(body=f"<p>01-05 07:23 来源：X日报</p><p>{LONG}</p>"), fetched=FETCHED) == (
+        "2023-01-05T07:23:00+08:00"
+    )
+
+
+# --- a 来源 line right before the byline block
+
+
+def _closing_block_page(lines: list[str]) -> str:
+    paras = "".join(f"<p>{LONG}{i}</p>" for i in range(4))
+    tail = "".join(f"<p>{line}</p>" for line in lines)
+    return (
+        "<html><head><title>标题测试新闻_某某网</title></head><body><h1>标题测试新闻</h1>"
+        f"<div class='content'>{paras}{tail}</div><div class='box'><h3>相关阅读</h3><ul><li>"
+        "<a href='/x'>别的文章</a></li><li>记者：李四 来源：绵阳日报</li></ul></div></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "source", "rep", "cor", "edi"),
+    [
+        (["来源:鄂东商报", "记者:张三 李四", "编辑:任洋华"], "鄂东商报", ["张三", "李四"], [], ["任洋华"]),
+        (["记者:张三 李四", "编辑:任洋华"], None, ["张三", "李四"], [], ["任洋华"]),
+        (
+            ["来源:鄂东商报", "记者:周萍萍 刘艳红 田鑫阳", "通讯员:曾颖洋  孟凯丽", "编辑:石兰杰"],
+            "鄂东商报",
+            ["周萍萍", "刘艳红", "田鑫阳"],
+            ["曾颖洋", "孟凯丽"],
+            ["石兰杰"],
+        ),
+        (
+            ["来源:鄂东商报", "记者:任华", "通讯员:沈玉兰 汪雨辉"],
+            "鄂东商报",
+            ["任华"],
+            ["沈玉兰", "汪雨辉"],
+            [],
+        ),
+    ],
+)
+def test_source_line_before_the_byline_block(lines, source, rep, cor, edi):
+    art = extract(_closing_block_page(lines), "http://example.com/a.html", fetched_at=FETCHED)
+    assert (art.source, art.reporters, art.correspondents, art.editors) == (source, rep, cor, edi)
+    assert art.body.count("\n") == 3
+    assert not any(word in art.body for word in ("来源", "记者", "通讯员", "编辑"))
+
+
+# --- names after a colon label need no listed surname
+
+
+@pytest.mark.parametrize(
+    ("line", "role", "names"),
+    [
+        ("记者:金娟强 傅航洋 魏欣", "reporters", ["金娟强", "傅航洋", "魏欣"]),
+        ("記者：張鑫 鍾桂 趙凱", "reporters", ["張鑫", "鍾桂", "趙凱"]),
+        ("記者：喬敏 蘇秀 鍾遠勇", "reporters", ["喬敏", "蘇秀", "鍾遠勇"]),
+        ("记者：卞玉 邝婷、冼静，覃力", "reporters", ["卞玉", "邝婷", "冼静", "覃力"]),
+        ("记者：来多多 有容 本报 报道", "reporters", ["来多多", "有容"]),
+        ("通讯员：亓一凡 摄影", "correspondents", ["亓一凡"]),
+        ("責任編輯：範冰 於敏 餘蘭娜", "editors", ["範冰", "於敏", "餘蘭娜"]),
+        ("编辑：欧阳娜娜 综合 整理", "editors", ["欧阳娜娜"]),
+        ("责任编辑：小何 返回搜狐，查看更多", "editors", ["小何"]),
+    ],
+)
+def test_colon_label_vouches_for_every_name(line, role, names):
+    attr = parse_attribution(None, ["正文。", line])
+    assert getattr(attr, role) == names
+    assert attr.paragraphs == ["正文。"]
+
+
+@pytest.mark.parametrize(
+    ("token", "likely"),
+    [
+        ("傅航洋", True),
+        ("鍾桂", True),
+        ("鐘桂", True),
+        ("範冰", True),
+        ("于敏", True),
+        ("於敏", True),
+        ("余兰娜", True),
+        ("餘蘭娜", True),
+        ("欧阳修", True),
+        ("司马光", True),
+        ("歐陽修", True),
+        ("诸葛亮", True),
+        ("水平", False),
+        ("有关", False),
+        ("返回", False),
+    ],
+)
+def test_surname_list(token, likely):
+    assert is_likely_name(token) is likely
+
+
+def test_unlabelled_names_still_need_a_surname():
+    # no label: a name line under the headline, a closing "（A B）"
+    assert parse_attribution(None, ["傅航洋 魏欣", "正文。"]).reporters == ["傅航洋", "魏欣"]
+    assert parse_attribution(None, ["有关 部门", "正文。"]).reporters == []
+    # a label without a colon vouches for the first name only: "记者 王芳 今天 来到" is a sentence
+    assert split_names(" 王芳 李强") == ["王芳", "李强"]
+    assert split_names(" 王芳 来到 现场") == ["王芳"]

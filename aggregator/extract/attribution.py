@@ -5,7 +5,7 @@ a byline opening the first paragraph ("本报讯（记者 王芳）今年以来�
 or a block after the body. Lines that are only attribution are dropped from the paragraphs; an opening byline is cut
 off and the rest of its paragraph kept. Ordinary sentences that mention 记者 ("记者从市金融部门获悉") are left alone:
 a label only counts at the start of a line, and a label without a colon only when names delimited by spaces or
-punctuation follow it.
+punctuation follow it. Which tokens of a byline are people is decided in names.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from aggregator.extract.metadata import extract_title, json_ld, meta_content, page_regions
+from aggregator.extract.metadata import (
+    extract_title,
+    in_teaser,
+    json_ld,
+    meta_content,
+    page_lines,
+    page_regions,
+)
+from aggregator.extract.names import (
+    BYLINE_NOISE,
+    CJK_CHAR,
+    ORGISH,
+    bare_names,
+    is_likely_name,
+    latin_names,
+    person_name,
+    split_names,
+)
 
 __all__ = ["Attribution", "parse_attribution", "parse_line", "split_names", "strip_byline"]
 
@@ -59,30 +76,6 @@ _LEADING_DATE = re.compile(
 )
 _WRAP = re.compile(r"^[（(【\[]\s*(.*?)\s*[）)】\]]$")
 _SENTENCE = re.compile(r"[，。！？；,;!?]")
-_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}$")
-# any alphabet (accents, Cyrillic, Greek): capitalised words, with the usual lower-case particles
-_LATIN_NAME = re.compile(
-    r"^(?=[^\W\d_])[^\W\d_][\w'’.-]*(?: (?:[^\W\d_][\w'’.-]*|van|von|de|der|den|da|di|del|la|le|du|bin|al|y))*$"
-)
-_CJK_CHAR = re.compile(r"[\u3040-\u9fff\uac00-\ud7af]")
-_BYLINE_NOISE = re.compile(
-    r"\s+(?:for|für|pour|para|Follow|Twitter|X|Email|E-Mail|The Associated Press|Reuters|AFP|Updated|Published|"
-    r"Posted|Staff Writer|Correspondent|Reporter)\b.*$|\s*\([^)]{1,12}\)\s*$",
-    re.I,
-)
-_NAME_SPLIT = re.compile(
-    r"[\s\u3000、，,；;／/|｜]+|(?<=[\u4e00-\u9fff])[和及](?=[\u4e00-\u9fff])|\band\b|&|\d[\d\-:/.年月日时分]*"
-)
-_JUNK = re.compile(
-    r"^(本报|报道|报导|摄|摄影|图|文|等|通讯员|实习生|综合|整理|编译|供图|图片|视频|新闻|本台|本网)$"
-)
-# two-character names are padded to the width of three-character ones: "赵  培"
-_PADDED = re.compile(
-    r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
-)
-_ORGISH = re.compile(r"记者|编辑|通讯员|(报|社|网|台|站|部|局|厅|委|会|院|校|组|中心|公司|集团|频道|统计)$")
-_PLACE_REPORT = re.compile(r"(报道|报导|發自|发自|电)$")
-_NAME_TRAIL = re.compile(r"(报道|报导|摄影?|供图|整理|编译|发自\S*|综合报道)$")
 _SOURCE_CUT = re.compile(
     rf"\s|[，。,;；|｜()（）【】\[\]<>《》“”\"'!！?？]|{_LABEL_ALT}|\d{{4}}[-年/.]|https?:|www\.",
 )
@@ -109,37 +102,6 @@ _OPENING = re.compile(
 _CLOSING = re.compile(
     r"\s*[（(\[【]\s*(?P<inner>(?:责任编辑|責任編輯|编辑|編輯|责编|責編)[^）)\]】]{1,40})[）)\]】]\s*$"
 )
-# where no label vouches for a name (a bare "（常书香 马丹阳）" or a name line under the headline), it must start
-# with a common surname; these cover the large majority of Chinese names
-_SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
-    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
-    "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
-    "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆"
-    "乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平"
-    "计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公"
-    "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由陳張劉楊黃趙吳周許韓馮鄧曹蕭葉蔣蘇魏呂"
-)
-try:  # the same surnames in traditional characters, for Taiwan/Hong Kong pages and traditional reposts
-    import opencc
-
-    _SURNAMES |= set(opencc.OpenCC("s2t").convert("".join(sorted(_SURNAMES))))
-except Exception:  # noqa: BLE001 - without opencc traditional names just need a label
-    pass
-# page furniture that happens to start with a surname character
-# fmt: off
-_CHROME_WORDS = {
-    "关闭", "打印", "推荐", "收藏", "分享", "评论", "返回", "顶部", "首页", "更多", "字体", "高清", "全文", "原文",
-    "上一页", "下一页", "登录", "注册", "搜索", "查看", "相关", "时间", "日期", "来源", "作者", "编辑", "记者", "万家",
-    "全国", "国际", "国内", "国家", "地方", "时政", "文化", "文章", "周刊", "平台", "平安", "金融", "华人", "宁夏", "江苏",
-    "石家庄", "项目", "关注", "订阅", "点赞", "转发", "举报", "收起", "展开", "阅读", "应急", "安全", "和平",
-    "龙头", "史上",
-}
-# fmt: on
-# fmt: off
-_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "夏侯", "宇文", "司徒", "公孙")
-# fmt: on
 _BARE_CLOSING = re.compile(
     r"\s*[（(]\s*(?:(?:本报|本台)?记者\s*)?(?P<names>[\u4e00-\u9fff·]{2,4}(?:[\s\u3000、]+[\u4e00-\u9fff·]{2,4}){0,4})"
     r"(?:\s*[\u4e00-\u9fff]{0,8}?报道)?\s*[）)]\s*$"
@@ -157,86 +119,6 @@ _SITE_AUTHOR = re.compile(
     r"\b(team|inc|ltd|llc|gmbh|corp|webmaster|admin|discuz|powered)\b|[网站报社台]$", re.I
 )
 _BY = re.compile(r"^\s*(?:By|BY|by)\s+(.{3,80}?)\s*$")
-
-
-def split_names(value: str, strict: bool = False) -> list[str]:
-    """Names in a byline value: split on spaces, 、, commas, 和; anything that does not look like a name dropped.
-
-    strict (no colon vouched for the value): Chinese names must also start with a common surname.
-    """
-    value = (value or "").lstrip(" :：/／|｜")
-    value = re.split(r"[:：]", value, maxsplit=1)[0]  # a second colon opens an unlabelled field ("单位：…")
-    value = _PADDED.sub(lambda m: m.group(1) + m.group(2) if m.group(1) in _SURNAMES else m.group(0), value)
-    names: list[str] = []
-    has_cjk = bool(_CJK_CHAR.search(value))
-    for part in _NAME_SPLIT.split(value):
-        part = part.strip(" .。()（）[]【】<>\"'“”")
-        if not part or _PLACE_REPORT.search(part):  # "山东冠县报道" is where, not who
-            continue
-        part = _NAME_TRAIL.sub("", part) if len(part) > 4 else part
-        if _JUNK.match(part) or _ORGISH.search(part) or part in _CHROME_WORDS or part in names:
-            continue
-        if _CJK_NAME.match(part):
-            # after the first name, a token without a common surname is usually page text ("返回搜狐")
-            if (not strict and not names) or is_likely_name(part) or "·" in part:
-                names.append(part)
-            elif names:
-                break
-        # editor codes next to Chinese names ("支全明 SF", "黄忆南 PN043") are not names
-        elif (
-            _LATIN_NAME.match(part)
-            and len(part) <= 40
-            and not _CJK_CHAR.search(part)
-            and not (has_cjk and len(part) <= 3 and part.isupper())
-        ):
-            names.append(part)
-    return names
-
-
-def is_likely_name(token: str) -> bool:
-    """A 2–4 character Chinese name starting with a common surname (for names no label vouches for)."""
-    if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", token) or token in _CHROME_WORDS:
-        return False
-    if token.startswith(_COMPOUND_SURNAMES):
-        return len(token) >= 3
-    return token[0] in _SURNAMES and len(token) <= 3
-
-
-def bare_names(text: str) -> list[str]:
-    """Names in a run with no label: every space/、-separated token must look like a person's name."""
-    tokens = [t for t in re.split(r"[\s\u3000、]+", text.strip()) if t]
-    return tokens if tokens and len(tokens) <= 5 and all(is_likely_name(t) for t in tokens) else []
-
-
-def _latin_names(value: str) -> list[str]:
-    """Latin bylines keep their internal spaces ("Jane Doe, John Roe and Ann Poe")."""
-    if re.search(r"[\u3040-\u9fff]", value):
-        return []
-    parts = re.split(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\bog\b|\by\b|&|\|)\s*", value)
-    out = []
-    for p in parts:
-        p = _BYLINE_NOISE.sub("", p.strip()).strip()
-        if (
-            p
-            and _LATIN_NAME.match(p)
-            and len(p) <= 40
-            and p.lower() not in ("by", "von", "par", "por")
-            and p not in out
-        ):
-            out.append(p)
-    return out
-
-
-def _person_name(author) -> str | None:
-    """One JSON-LD author object as a display name: name, or givenName + familyName."""
-    if isinstance(author, str):
-        return author.strip() or None
-    if not isinstance(author, dict):
-        return None
-    name = author.get("name")
-    if not isinstance(name, str) or not name.strip():
-        name = " ".join(str(author.get(k) or "") for k in ("givenName", "familyName")).strip()
-    return name.strip() or None
 
 
 def _clean_source(value: str) -> str | None:
@@ -392,14 +274,14 @@ def _structured_authors(tree) -> list[str]:
             continue
         authors = item.get("author")
         for a in authors if isinstance(authors, list) else [authors]:
-            name = _person_name(a)
+            name = person_name(a)
             if not name or _URLISH.search(name):
                 continue
-            found = _latin_names(name)
+            found = latin_names(name)
             # an author object usually names one person, but some CMSs pack "A, B and C" into it; a part that
             # is not a short name (a job title, an affiliation) means the commas were not separating people
             if isinstance(a, dict) and not (found and all(len(f.split()) <= 4 for f in found)):
-                found = [_BYLINE_NOISE.sub("", re.split(r"\s*[,;|]\s*", name)[0]).strip()]
+                found = [BYLINE_NOISE.sub("", re.split(r"\s*[,;|]\s*", name)[0]).strip()]
             found = found or split_names(name)
             names.extend(n for n in found if n and n not in names)
         if names:
@@ -410,7 +292,7 @@ def _structured_authors(tree) -> list[str]:
     if meta and not _URLISH.search(meta) and not _SITE_AUTHOR.search(meta):
         meta = re.sub(r"^\s*(?:By|BY|by)\s+", "", meta)
         # Chinese CMSs fill this with the site or channel name, so a Chinese value must look like a person
-        names = _latin_names(meta) or split_names(meta, strict=True)
+        names = latin_names(meta) or split_names(meta, strict=True)
     return names
 
 
@@ -421,7 +303,7 @@ def _prefix_names(value: str, vouched: bool) -> list[str]:
     for token in re.split(r"[\s\u3000、,，]+", value.strip(" :：")):
         if not token:
             continue
-        ok = split_names(token) if vouched else ([token] if is_likely_name(token) else [])
+        ok = split_names(token, vouched=True) if vouched else ([token] if is_likely_name(token) else [])
         if not ok:
             break
         names.extend(n for n in ok if n not in names)
@@ -491,6 +373,19 @@ def _closing_names(para: str, acc: _Acc) -> str:
     return para[: m.start()].rstrip()
 
 
+def _dropped_lines(main_node, paragraphs: list[str]) -> list[str]:
+    """Short lines of the main node that the body left out: a closing block of attribution lines ("来源:X" /
+    "记者:A B" / "编辑:C") can look like a run of teaser snippets to the body extractor. Lines still in the body
+    are not read again, so what is read as attribution is always what was removed from the text."""
+    body = "\n".join(re.sub(r"\s+", "", p) for p in paragraphs)
+    out = []
+    for text, el in page_lines(main_node):
+        compact = re.sub(r"\s+", "", text)
+        if compact and len(text) <= 100 and compact not in body and not in_teaser(el, main_node):
+            out.append(text)
+    return out
+
+
 def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attribution:
     """Source and bylines of a story, and its paragraphs without the attribution lines.
 
@@ -507,7 +402,7 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
         if i < 3:
             if (m := _LEADING_DATE.match(para)) and m.end() == len(para):  # a date alone is the info line
                 continue
-            if (m := _BY.match(para)) and (names := _latin_names(m.group(1))):
+            if (m := _BY.match(para)) and (names := latin_names(m.group(1))):
                 acc.roles["reporters"].extend(n for n in names if n not in acc.roles["reporters"])
                 continue
             if names := bare_names(para):  # a name alone under the headline is the author's
@@ -523,6 +418,9 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
             para = _closing_names(para, acc)
         if para:
             kept.append(para)
+    if main_node is not None and main_node.tag not in ("body", "html"):
+        for line in _dropped_lines(main_node, paragraphs):
+            parse_line(line, acc)
     if tree is not None:
         regions = page_regions(tree, main_node, extract_title(tree))
         info = _join_empty_labels(regions.info)
@@ -536,13 +434,13 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
         if not any(acc.roles.values()):
             for line in (regions.info + regions.head)[:8]:
                 m = _BY.match(line)
-                if m and (names := _latin_names(m.group(1))):
+                if m and (names := latin_names(m.group(1))):
                     acc.roles["reporters"] = names
                     break
         if not any(acc.roles.values()):
             for name in _structured_authors(tree):
                 # Chinese CMSs credit the agency as author ("新华社"): that is the source, not a reporter
-                if _CJK_CHAR.search(name) and _ORGISH.search(name):
+                if CJK_CHAR.search(name) and ORGISH.search(name):
                     acc.source = acc.source or name
                 else:
                     acc.roles["reporters"].append(name)

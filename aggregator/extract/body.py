@@ -18,8 +18,12 @@ attribution and date modules read it afterwards):
 4. The main node is walked into paragraphs (one per block element or <br> run). Dropped: link-heavy lines, the
    leading repeat of the title, chrome lines (分享到, 扫码关注, Advertisement, bare URLs, breadcrumbs, bare date
    stamps, pagers, view counters), runs of three or more snippets (player controls, infobox labels), and what
-   follows a chrome section label (相关阅读, 上一篇, 版权声明, Related articles...) or a copyright/disclaimer line
-   once most of the text is behind it (before that, the line alone is skipped).
+   follows a chrome section label (相关阅读, 上一篇, Related articles...) once most of the text is behind it. A
+   copyright/disclaimer line (版权所有, 免责声明：…) is dropped, and ends the body only when most of the text is
+   behind it and no paragraph of prose follows in the same container (portals insert disclaimers mid-article).
+5. is_article: enough running text, mostly good text, and not a teaser list: a block that is one of several
+   sibling items each opening with a headline link to another page (a digest), or whose kept text sits mostly in
+   such items (list pages, however long their summaries are).
 
 Nothing reads page-specific markup; no thresholds come from single pages.
 """
@@ -41,6 +45,7 @@ from aggregator.extract.xpaths import (
     JUNK_LINE,
     LINE_LABEL_RE,
     MEDIA_LINE,
+    NOTICE_WORDS,
     PAGER_LINE,
     SECTION_LABEL_RE,
     SOFT_DROP_TAGS,
@@ -93,6 +98,19 @@ INSIDE_DROP_FACTOR = 0.5
 MIN_ARTICLE_UNITS_CJK = 80
 MIN_ARTICLE_UNITS_WORDS = 50
 MAX_BAD_SHARE = 0.5
+
+# Teaser lists (list pages, digests): at least LIST_ITEMS sibling items (same tag and class) that each open with a
+# headline link to a different page; the main block is a list when it is one of them, or when at least LIST_SHARE
+# of its kept text sits in them. A headline has LEAD_LINK_CJK+ Chinese characters or LEAD_LINK_WORDS+ words (user
+# names in forum posts have fewer).
+LIST_ITEMS = 3
+LIST_SHARE = 0.5
+LEAD_LINK_CJK = 6
+LEAD_LINK_WORDS = 3
+
+# A copyright/disclaimer line ends the body when most of the text is behind it, unless the article goes on after
+# it: a paragraph of at least PROSE_AFTER_NOTICE characters of running text in the same container.
+PROSE_AFTER_NOTICE = 40
 
 _PUNCT = re.compile(r"[，。！？；：、“”「」,.;!?]")
 _WS = re.compile(r"\s+")
@@ -374,21 +392,21 @@ def _is_snippet(text: str, n: int) -> bool:
     return n < SNIPPET_CHARS and not _PUNCT.search(text)
 
 
-def _drop_snippet_runs(kept: list[tuple[str, int]]) -> list[str]:
+def _drop_snippet_runs(kept: list[tuple[str, int, object]]) -> list[tuple[str, object]]:
     """Remove runs of SNIPPET_RUN+ consecutive short unpunctuated lines: player controls, infobox labels, menus.
 
     A lone short line (a subheading, "1.豆子提前浸泡") sits between prose and survives.
     """
-    out: list[str] = []
-    run: list[str] = []
-    for text, n in kept:
+    out: list[tuple[str, object]] = []
+    run: list[tuple[str, object]] = []
+    for text, n, owner in kept:
         if _is_snippet(text, n):
-            run.append(text)
+            run.append((text, owner))
             continue
         if len(run) < SNIPPET_RUN:
             out += run
         run = []
-        out.append(text)
+        out.append((text, owner))
     if len(run) < SNIPPET_RUN:
         out += run
     return out
@@ -399,28 +417,31 @@ def _signature(el) -> tuple:
     return el.tag, el.get("class"), None if parent is None else (parent.tag, parent.get("class"))
 
 
-def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> list[str]:
-    kept: list[tuple[str, int]] = []
+def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> list[tuple[str, object]]:
+    """The kept lines of the main block, each with the block element it came from."""
+    kept: list[tuple[str, int, object]] = []
     # character pairs say little about a Latin-script headline, and leads there often restate it
     cjk_title = bool(title) and len(_CJK.findall(title)) > 0.3 * len(title)
     total = sum(_chars(t) - link for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t)))
     seen = 0
     stamp = None  # (text, markup signature, prose seen) of the first bare date-time line
-    for text, link, owner in blocks:
+    for i, (text, link, owner) in enumerate(blocks):
         tag = owner.tag
         n = _chars(text)
         prose = n - link
         if link > LINK_HEAVY * n:
             continue
-        if n <= 40 and SECTION_LABEL_RE.match(text):
+        if n <= 40 and SECTION_LABEL_RE.match(text) and not _is_notice(text):
             # chrome heading inside the body: stop when the article is mostly behind us, else step over it
             if seen >= 0.5 * total:
                 break
             continue
         if n <= 60 and LINE_LABEL_RE.match(text) or JUNK_LINE.match(text):
             continue
-        if n <= 300 and (COPYRIGHT_LINE.match(text) or DISCLAIMER_LINE.search(text)):
-            if seen >= 0.5 * total:
+        if n <= 300 and _is_notice(text):
+            # a copyright/disclaimer line closes the page once most of the text is behind us, unless more article
+            # prose follows it (portals insert "免责声明：本文转自网络…" in the middle of reposts): then it is skipped
+            if seen >= 0.5 * total and not (kept and _prose_follows(blocks, i + 1, kept[-1][2].getparent())):
                 break
             continue
         if n <= 80 and _is_date_line(text):
@@ -449,12 +470,37 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
             )
         ):
             # the article starts at its headline: short lines above it are kickers, ad slogans, channel names
-            kept = [(t, m) for t, m in kept if not _is_snippet(t, m)]
+            kept = [k for k in kept if not _is_snippet(k[0], k[1])]
             seen += prose
             continue
         seen += prose
-        kept.append((text, n))
+        kept.append((text, n, owner))
     return _drop_snippet_runs(kept)
+
+
+def _is_notice(text: str) -> bool:
+    return bool(COPYRIGHT_LINE.match(text) or DISCLAIMER_LINE.search(text))
+
+
+def _prose_follows(blocks: list[tuple[str, int, object]], start: int, container) -> bool:
+    """Does the article go on after a notice line: a paragraph of prose in the container of the last kept line?
+
+    Page footers after a copyright line hold short lines (ICP numbers, addresses, links) and more notices, and what
+    follows a closing line sits in other boxes (an author bio, teasers, a partner note). An inserted disclaimer is
+    followed by the rest of the article in the same container: punctuated running text (PROSE_AFTER_NOTICE
+    characters in one paragraph) that does not talk about rights and reposting.
+    """
+    for text, link, owner in blocks[start:]:
+        n = _chars(text)
+        if link > LINK_HEAVY * n:
+            continue
+        if n <= 40 and SECTION_LABEL_RE.match(text):
+            return False
+        if owner.getparent() is not container or n - link < PROSE_AFTER_NOTICE:
+            continue
+        if _SENTENCE_END.search(text) and not (_is_notice(text) or NOTICE_WORDS.search(text)):
+            return True
+    return False
 
 
 def _is_breadcrumb(text: str) -> bool:
@@ -473,6 +519,148 @@ def _is_date_line(text: str) -> bool:
     return bool(_DIGIT.search(text)) and len(_WS.sub("", DATE_TOKENS.sub("", text))) <= 2
 
 
+# --- list pages ------------------------------------------------------------------------------------------------
+
+
+def _lead_link(item, dropped) -> str | None:
+    """The href of the headline link ``item`` opens with, else None.
+
+    The item's first line (its text up to the first block boundary) must hold a link with headline-sized text
+    (LEAD_LINK_CJK characters, LEAD_LINK_WORDS words), and besides links at most a short unpunctuated snippet: a
+    date, a channel tag ("[社会] 标题 2023-03-08"). A paragraph that opens with a linked name and goes on with
+    prose ("<a>张三</a>表示，……") does not lead with a link.
+    """
+    href: list = [None]
+    link_text: list[str] = []
+    rest: list[str] = []
+    state = [0]  # 0 before the first text, 1 in the first line, 2 done
+
+    def text(value, anchor):
+        if not value or not value.strip() or state[0] == 2:
+            return
+        state[0] = 1
+        if anchor is not None:
+            if href[0] is None:
+                href[0] = anchor.get("href")
+            if anchor.get("href") == href[0]:
+                link_text.append(value)
+                return
+        rest.append(value)
+
+    def boundary():
+        if state[0] == 1:
+            state[0] = 2
+
+    def walk(el, anchor):
+        if state[0] == 2:
+            return
+        if el.tag == "a" and el.get("href"):
+            anchor = el
+        block = el.tag in BLOCK_TAGS and el is not item
+        if block:
+            boundary()
+        text(el.text, anchor)
+        for child in el:
+            if state[0] == 2:
+                return
+            if isinstance(child.tag, str) and child not in dropped:
+                walk(child, anchor)
+            text(child.tail, anchor)
+        if block:
+            boundary()
+
+    walk(item, None)
+    target = href[0]
+    if not target or target.startswith(("#", "javascript:")):
+        return None
+    headline = _WS.sub(" ", "".join(link_text)).strip()
+    other = _WS.sub(" ", "".join(rest)).strip()
+    if _units(headline) < (
+        LEAD_LINK_CJK if len(_CJK.findall(headline)) > 0.3 * len(headline) else LEAD_LINK_WORDS
+    ):
+        return None
+    if len(other) >= SNIPPET_CHARS or _SENTENCE_END.search(other):
+        return None
+    return target
+
+
+def _led(members: list, dropped, need: int = LIST_ITEMS) -> set:
+    """The members that open with a headline link, when ``need``+ of them link to different pages."""
+    if len(members) < need:
+        return set()
+    led: dict = {}
+    for el in members:
+        href = _lead_link(el, dropped)
+        if href and href not in led.values():
+            led[el] = href
+    return set(led) if len(led) >= need else set()
+
+
+def _siblings(parent, key: tuple, dropped) -> list:
+    return [
+        c for c in parent if isinstance(c.tag, str) and (c.tag, c.get("class")) == key and c not in dropped
+    ]
+
+
+def _teaser_items(top, dropped) -> dict:
+    """Teaser items under ``top``: element -> the item it belongs to.
+
+    An item is one of LIST_ITEMS+ sibling elements of one tag and class that open with headline links to different
+    pages; a list item (<li>) that does is one on its own. Linked headings followed by sibling paragraphs are not
+    items: that is also how product round-ups and gift guides (articles) are laid out.
+    """
+    items: dict = {}
+    for parent in top.iter():
+        if parent in dropped or not isinstance(parent.tag, str):
+            continue
+        children = [c for c in parent if isinstance(c.tag, str) and c not in dropped]
+        groups: dict = {}
+        for c in children:
+            if c.tag in BLOCK_TAGS:
+                groups.setdefault((c.tag, c.get("class")), []).append(c)
+        for key, members in groups.items():
+            led = _led(members, dropped, 1 if key[0] == "li" else LIST_ITEMS)
+            for el in led:
+                items[el] = el
+    return items
+
+
+def _is_list(kept: list[tuple[str, object]], node, dropped) -> bool:
+    """Is the main block a teaser list (a list page, a digest), however long its teasers are?
+
+    Either the block is one item of such a list (a digest page quoting whole paragraphs under each headline), or
+    at least LIST_SHARE of its kept text sits in items that open with a headline link to another page (LIST_ITEMS+
+    of them, or list items alone). Links inside paragraphs and a related-stories box under the article keep an
+    article an article.
+    """
+    if node is None or not kept:
+        return False
+    parent = node.getparent()
+    if parent is not None and node in _led(
+        _siblings(parent, (node.tag, node.get("class")), dropped), dropped
+    ):
+        return True
+    items = _teaser_items(node, dropped)
+    if not items:
+        return False
+    total = listed = 0
+    holding = set()
+    for text, owner in kept:
+        n = _chars(text)
+        total += n
+        el = owner
+        while el is not None:
+            if el in items:
+                listed += n
+                holding.add(items[el])
+                break
+            if el is node:
+                break
+            el = el.getparent()
+    enough = len(holding) >= LIST_ITEMS or (holding and all(el.tag == "li" for el in holding))
+    return bool(enough) and listed >= LIST_SHARE * total
+
+
 def _is_article(paragraphs: list[str], good: float, bad: float) -> bool:
     text = "".join(paragraphs)
     if not text:
@@ -483,6 +671,10 @@ def _is_article(paragraphs: list[str], good: float, bad: float) -> bool:
     else:
         enough = len(_WORD.findall(text)) >= MIN_ARTICLE_UNITS_WORDS
     return enough and bad <= MAX_BAD_SHARE * (good + bad)
+
+
+def _is_article_block(kept: list[tuple[str, object]], node, dropped, good: float, bad: float) -> bool:
+    return _is_article([t for t, _ in kept], good, bad) and not _is_list(kept, node, dropped)
 
 
 def find_main(tree, selector: str | None = None, title: str | None = None) -> MainContent:
@@ -501,8 +693,9 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
                 blocks += _collect(el, scorer.dropped)
                 g, b = scorer.scores.get(el, (1.0, 0.0))
                 good, bad = good + g, bad + b
-            paragraphs = _paragraphs(blocks, title)
-            return MainContent(found[0], paragraphs, _is_article(paragraphs, good, bad))
+            kept = _paragraphs(blocks, title)
+            is_article = _is_article_block(kept, found[0], scorer.dropped, good, bad)
+            return MainContent(found[0], [t for t, _ in kept], is_article)
     scorer = _score(root)
     heading = _title_heading(root, title)
     anchored = _anchored(heading, scorer.scores) if heading is not None else None
@@ -510,5 +703,6 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
     if node is None:
         return MainContent(None)
     good, bad = scorer.scores[node]
-    paragraphs = _paragraphs(_collect(node, scorer.dropped), title)
-    return MainContent(node, paragraphs, _is_article(paragraphs, good, bad))
+    kept = _paragraphs(_collect(node, scorer.dropped), title)
+    is_article = _is_article_block(kept, node, scorer.dropped, good, bad)
+    return MainContent(node, [t for t, _ in kept], is_article)

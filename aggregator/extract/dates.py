@@ -1,8 +1,11 @@
 """Publication dates.
 
 Order of trust: a site selector; structured metadata (meta tags, JSON-LD, <time>); then dates printed in the info
-line between the headline and the body, or in the first lines of the body. Teaser lists, sidebars and anything after
-the main node are never read: their dates belong to other articles.
+line between the headline and the body, then in the first lines of the body. Teaser lists, sidebars and anything after
+the main node are never read: their dates belong to other articles. In the body a date counts only when it is
+labelled as the publication time ("发布时间：", "日期：", "发表于") or stands on a line of its own, alone or with info
+fields ("2023-01-09 08:30 来源：X"): dates in sentences ("1月7日下午", "2019年1月1日起施行") and other fields' dates
+("成文日期：", "会议时间：") are what the story is about, so a page that shows no date of its own has none.
 
 Output is ISO 8601 with seconds. A page without a zone is read as China time (+08:00); a zone the page states is
 kept. When only the day is known the time is 00:00:00, so every result has the same shape and sorts correctly.
@@ -45,10 +48,31 @@ _DMY_DOT = re.compile(
     r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])(?:,?\s*(?:um\s*)?(\d{1,2}):(\d{2}))?"
 )
 _MD_CJK = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# A label naming the page's own publication time. Bare 时间/日期 only count as the start of a field: "成文日期：",
+# "印发日期：", "会议时间：" date a document or an event that the story is about.
 _LABEL = re.compile(
-    r"(发布时间|发表时间|发布日期|发表日期|出版日期|时间|日期|发表于|发布于|更新时间|編輯時間|發佈時間|發表於|"
-    r"posted|published|date)\s*[:：]?\s*$",
+    r"(?:发布时间|发表时间|发布日期|发表日期|出版日期|出版时间|更新时间|更新日期|发稿时间|录入时间|添加时间|上传时间|"
+    r"编辑时间|编輯時間|發佈時間|發布時間|發表時間|發佈日期|發表日期|更新時間|发表于|发布于|發表於|發佈於|"
+    r"(?<![\u4e00-\u9fff])(?:时间|日期|時間)|posted|published|updated|date)\s*[:：]?\s*$",
     re.I,
+)
+# the label of another field's date: "成文日期：", "会议时间：", "截止日期："
+_OTHER_LABEL = re.compile(r"[\u4e00-\u9fff](?:时间|日期|時間)\s*[:：]?\s*$")
+# What may stand next to a date on a line of its own in the body: an info line ("2023-01-09 08:30 来源：X",
+# "来源：新华网 2023-01-09 作者：X"); a line with anything else around its date is text.
+_INFO_REST = re.compile(
+    r"^(?:(?:稿件|文章|信息|新闻)?来源|來源|本文来源于|转载自|轉載自|来自|稿源|作者|记者|記者|通讯员|通訊員|责任编辑|責任編輯|"
+    r"编辑|編輯|责编|浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字體|字体|发布者|分享)"
+)
+# or an outlet printed after the date without a label ("2003-7-24 钱江晚报", "2022-02-13 09:57 光明网")
+_OUTLET = re.compile(r"[\u4e00-\u9fff]{2,12}(?:报|報|网|網|社|台|刊|杂志|周刊|新闻|客户端|在线)")
+_STAMP_DECOR = re.compile(
+    r"[\s|｜丨/\\\-—–:：()（）\[\]【】·•,，]+|星期[一二三四五六日天]|周[一二三四五六日天]"
+)
+_PROSE = re.compile(r"[。！？；!?;]")
+# the metadata block of an official document quoted in a story: its dates (成文日期, 发布日期) are the document's
+_DOC_FIELDS = re.compile(
+    r"成文日期|印发日期|发文日期|发文字号|发文机关|索\s*引\s*号|施行日期|生效日期|实施日期|签发日期"
 )
 
 _META_NAMES = (
@@ -106,14 +130,19 @@ def find_dates(
     text: str, ref: datetime | None = None, allow_partial: bool = False
 ) -> list[tuple[int, datetime, bool]]:
     """(position, datetime, labelled) for each date in text, in order of position."""
-    found: list[tuple[int, datetime, bool]] = []
-    spans: list[tuple[int, int]] = []
+    return [(start, dt, label == 1) for start, _end, dt, label in _find(text, ref, allow_partial)]
+
+
+def _find(text: str, ref: datetime | None, allow_partial: bool) -> list[tuple[int, int, datetime, int]]:
+    """(start, end, datetime, label) per date; label 1: the publication time, -1: another field's date, 0: none."""
+    found: list[tuple[int, int, datetime, int]] = []
 
     def add(m, dt):
-        if dt is None or any(a <= m.start() < b for a, b in spans):
+        if dt is None or any(a <= m.start() < b for a, b, _dt, _l in found):
             return
-        spans.append(m.span())
-        found.append((m.start(), dt, bool(_LABEL.search(text[max(0, m.start() - 12) : m.start()]))))
+        before = text[max(0, m.start() - 12) : m.start()]
+        label = 1 if _LABEL.search(before) else -1 if _OTHER_LABEL.search(before) else 0
+        found.append((m.start(), m.end(), dt, label))
 
     for m in _YMD_CJK.finditer(text):
         add(m, _build(*m.groups()))
@@ -135,10 +164,37 @@ def find_dates(
             add(m, _infer_year(mo, d, h, mi, ref))
         if allow_partial:
             for m in _MD_CJK.finditer(text):
-                if _LABEL.search(text[max(0, m.start() - 12) : m.start()]):
+                if _LABEL.search(text[max(0, m.start() - 12) : m.start()]):  # "1月7日" alone is an event
                     add(m, _infer_year(int(m.group(1)), int(m.group(2)), 0, 0, ref))
     found.sort(key=lambda t: t[0])
     return found
+
+
+def _line_dates(line: str, ref: datetime, chrome: bool) -> list[tuple[datetime, bool]]:
+    """(datetime, labelled) for the dates of one line that can be the page's own publication time.
+
+    A date labelled as the publication time always counts. Otherwise the line must be a date stamp: nothing but
+    the date(s), or the date with info-line fields ("2023-01-09 08:30 来源：X"). chrome: the line sits between the
+    headline and the body, where any line without sentence punctuation is page furniture. A date inside a sentence
+    ("1月7日下午", "2019年1月1日起施行", "成文日期：…") is something the story is about, and so are the dates of a
+    quoted document's metadata block.
+    """
+    hits = [h for h in _find(line, ref, allow_partial=True) if _ok(h[2], ref) and h[3] >= 0]
+    if not hits or (not chrome and _DOC_FIELDS.search(line)):
+        return []
+    rest, at = [], 0
+    for start, end, _dt, _labelled in hits:
+        rest.append(line[at:start])
+        at = max(at, end)
+    rest.append(line[at:])
+    rest_text = _STAMP_DECOR.sub(" ", " ".join(rest)).strip()
+    stamp = (
+        not rest_text
+        or (chrome and len(line) <= 100 and not _PROSE.search(line))
+        or (len(line) <= 100 and not _PROSE.search(rest_text) and bool(_INFO_REST.match(rest_text)))
+        or bool(_OUTLET.fullmatch(rest_text))
+    )
+    return [(dt, label == 1) for _s, _e, dt, label in hits if label == 1 or stamp]
 
 
 def parse_date(value: str | None, ref: datetime | None = None) -> datetime | None:
@@ -240,23 +296,30 @@ def extract_published(tree, main_node=None, fetched_at=None, selector: str | Non
     structured = _from_structured(tree, ref)
     if structured is not None and (structured.hour, structured.minute, structured.second) != (0, 0, 0):
         return _iso(structured)
-    regions = page_regions(tree, main_node, extract_title(tree))
-    text = "\n".join(regions.info + regions.head)
-    hits = [h for h in find_dates(text, ref, allow_partial=True) if _ok(h[1], ref)]
-    printed = ([h for h in hits if h[2]] or hits or [None])[0]
+    printed = _printed(page_regions(tree, main_node, extract_title(tree)), ref)
     if structured is not None:
         # metadata that gives only the day: the info line often prints the same day with the time
-        if printed is not None and printed[1].date() == structured.date():
-            return _iso(printed[1])
+        if printed is not None and printed.date() == structured.date():
+            return _iso(printed)
         return _iso(structured)
     if printed is not None:
-        return _iso(printed[1])
+        return _iso(printed)
     for node in _before_main_end(tree, main_node):
         if node.tag != "time" or not node.get("datetime") or in_teaser(node):
             continue
         if _ok(dt := parse_date(node.get("datetime"), ref), ref):
             return _iso(dt)
     return _first_labelled(tree, main_node, ref)
+
+
+def _printed(regions, ref: datetime) -> datetime | None:
+    """The date printed for the page: the info line near the headline wins over anything in the body, and in
+    each a date labelled as the publication time over an unlabelled stamp."""
+    for lines, chrome in ((regions.info, True), (regions.head, False)):
+        hits = [h for line in lines for h in _line_dates(line, ref, chrome)]
+        if hits:
+            return ([dt for dt, labelled in hits if labelled] or [hits[0][0]])[0]
+    return None
 
 
 def _first_labelled(tree, main_node, ref: datetime) -> str | None:
@@ -272,11 +335,14 @@ def _first_labelled(tree, main_node, ref: datetime) -> str | None:
             seen_main = True
         elif seen_main:
             break
-        if "：" not in line and ":" not in line:
+        if "：" not in line and ":" not in line or in_teaser(el) or _in_link(el):
             continue
-        for _pos, dt, labelled in find_dates(line, ref):
-            if labelled and _ok(dt, ref) and not in_teaser(el) and not _in_link(el):
-                return _iso(dt)
+        if el in in_main:  # inside the story, only what the body rule accepts as the page's own date
+            hits = [dt for dt, labelled in _line_dates(line, ref, chrome=False) if labelled]
+        else:
+            hits = [dt for _pos, dt, labelled in find_dates(line, ref) if labelled and _ok(dt, ref)]
+        if hits:
+            return _iso(hits[0])
     return None
 
 

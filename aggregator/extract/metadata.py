@@ -212,6 +212,14 @@ _TAIL_STOP = re.compile(
     r"^(相关|延伸|推荐|热门|最新|猜你|上一篇|下一篇|更多|网友评论|发表评论|分享到|Related|More)"
 )
 _INFO_LINES = 15
+_PROSE = re.compile(r"[，。！？；,;!?]")
+
+
+def _is_prose(text: str) -> bool:
+    """A line of running text: long, with sentence punctuation (info lines are short fields)."""
+    return len(text) >= 40 and len(_PROSE.findall(text)) >= 2
+
+
 _HEAD_CHARS = 200
 
 
@@ -318,6 +326,9 @@ def _page_regions(tree, main_node, title: str | None) -> Regions:
     else:
         start = end = 0
     end = min(end, start + _INFO_LINES)
+    if title_at is not None and (first_main is None or first_main <= title_at):
+        # the headline is inside the main node (or there is none): the info lines end where the prose starts
+        end = next((i for i in range(start, min(end, len(lines))) if _is_prose(lines[i][0])), end)
     info = [t for t, el in lines[start:end] if not in_teaser(el)]
     head: list[str] = []
     for i in main_at[:8]:

@@ -111,6 +111,14 @@ COPYRIGHT_LINE = re.compile(
     r"^(?:版权所有|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|未经授权|未经许可|本文版权|本网站所有|凡本网注明)",
     re.I,
 )
+# Running text that is still a notice or a footer, not article prose: after a copyright/disclaimer line, text like
+# this does not count as "the article goes on".
+NOTICE_WORDS = re.compile(
+    r"侵权|版权|著作权|转载|授权|免责|本网|本站|本平台|联系删除|仅代表|不代表|icp|备案|主办|承办|技术支持|联系电话|联系我们|邮编"
+    r"|rights reserved"
+    r"|copyright|terms of (?:use|service)|privacy policy|reproduc|republish",
+    re.I,
+)
 # A label is the whole line ("相关阅读", "【推荐阅读】", "Related articles"), or opens it with a colon
 # ("上一篇：标题", "Related: ..."); "参见张某某《传记》" is prose that happens to start with a label word.
 SECTION_LABEL_RE = re.compile(
