@@ -1,8 +1,9 @@
 """Full-text search over the stories, Chinese and English.
 
 The index (``search_index``, an FTS5 table with the ``unicode61`` tokenizer) does not hold the stories' text but
-a tokenised form of it, made in SQL by the triggers on ``stories`` (created by the ``m003_search`` migration),
-so every write path keeps it current without knowing about search:
+a tokenised form of it, made by the triggers on ``stories`` (``m003_search``; since ``m006`` they call the
+Python function ``search_text()``, which ``Store`` registers on its connections — tokenising in SQL cost about
+50 ms per story), so every write through the store keeps it current without knowing about search:
 
 - each character is first mapped through ``search_charmap``: traditional → simplified (OpenCC ``t2s``, one
   character for one), full-width ASCII → ASCII, the ideographic space → a space;
@@ -84,6 +85,62 @@ def sql_tokens(x: str) -> str:
         ORDER BY k.i, j.i))"""
 
 
+_CJK_RUN = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in CJK_RANGES) + "]+")
+
+
+def _bigrams(m: re.Match) -> str:
+    run = m.group()
+    return "".join(f" {run[k : k + 2]} " for k in range(len(run)))
+
+
+def index_text(text: str | None, table: dict[int, str]) -> str | None:
+    """What the index holds for ``text`` (``table``: ``str.translate`` form of the charmap): the same tokens as
+    ``sql_tokens`` computes in SQL, made in Python."""
+    if text is None:
+        return None
+    return _CJK_RUN.sub(_bigrams, text[:MAX_INDEXED_CHARS].translate(table))
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Give a connection the ``search_text()`` function that the index triggers call (``Store`` does this)."""
+    table: dict[int, str] | None = None
+
+    def search_text(text):
+        nonlocal table
+        if table is None:
+            table = {ord(c): n for c, n in _charmap_from(conn).items()}
+        return index_text(text, table)
+
+    conn.create_function("search_text", 1, search_text, deterministic=True)
+
+
+def create_triggers(conn: sqlite3.Connection, tokens=sql_tokens) -> None:
+    """The triggers that keep ``search_index`` current; ``tokens`` renders the index text of a column."""
+    for name in ("insert", "update", "delete"):
+        conn.execute(f"DROP TRIGGER IF EXISTS search_stories_{name}")
+    insert = "INSERT INTO search_index (rowid, title, body) VALUES (new.id, {t}, {b});"
+    delete = (
+        "INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', old.id, {t}, {b});"
+    )
+    new = {"t": tokens("new.title"), "b": tokens("new.body")}
+    old = {"t": tokens("old.title"), "b": tokens("old.body")}
+    conn.execute(
+        f"CREATE TRIGGER search_stories_insert AFTER INSERT ON stories BEGIN {insert.format(**new)} END"
+    )
+    conn.execute(
+        "CREATE TRIGGER search_stories_update AFTER UPDATE OF id, title, body ON stories "
+        "WHEN old.id IS NOT new.id OR old.title IS NOT new.title OR old.body IS NOT new.body "
+        f"BEGIN {delete.format(**old)} {insert.format(**new)} END"
+    )
+    conn.execute(
+        f"CREATE TRIGGER search_stories_delete AFTER DELETE ON stories BEGIN {delete.format(**old)} END"
+    )
+
+
+def python_tokens(x: str) -> str:
+    return f"search_text({x})"
+
+
 @lru_cache(maxsize=1)
 def charmap() -> dict[str, str]:
     """Traditional → simplified (one character each), full-width ASCII → ASCII, ideographic space → space.
@@ -113,30 +170,14 @@ def create_index(db: sqlite_utils.Database) -> None:
         "CREATE VIRTUAL TABLE search_index USING fts5("
         "title, body, content='', tokenize='unicode61 remove_diacritics 2')"
     )
-    insert = "INSERT INTO search_index (rowid, title, body) VALUES (new.id, {t}, {b});"
-    delete = (
-        "INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', old.id, {t}, {b});"
-    )
-    new = {"t": sql_tokens("new.title"), "b": sql_tokens("new.body")}
-    old = {"t": sql_tokens("old.title"), "b": sql_tokens("old.body")}
-    conn.execute(
-        f"CREATE TRIGGER search_stories_insert AFTER INSERT ON stories BEGIN {insert.format(**new)} END"
-    )
-    conn.execute(
-        "CREATE TRIGGER search_stories_update AFTER UPDATE OF id, title, body ON stories "
-        "WHEN old.id IS NOT new.id OR old.title IS NOT new.title OR old.body IS NOT new.body "
-        f"BEGIN {delete.format(**old)} {insert.format(**new)} END"
-    )
-    conn.execute(
-        f"CREATE TRIGGER search_stories_delete AFTER DELETE ON stories BEGIN {delete.format(**old)} END"
-    )
+    create_triggers(conn)
     _fill(conn)
 
 
-def _fill(conn: sqlite3.Connection) -> None:
+def _fill(conn: sqlite3.Connection, tokens=sql_tokens) -> None:
     conn.execute(
         "INSERT INTO search_index (rowid, title, body) SELECT id, "
-        f"{sql_tokens('stories.title')}, {sql_tokens('stories.body')} FROM stories"
+        f"{tokens('stories.title')}, {tokens('stories.body')} FROM stories"
     )
 
 
@@ -144,7 +185,8 @@ def rebuild(db: sqlite_utils.Database) -> None:
     """Empty the index and fill it again from the stories (repair; never needed in normal use)."""
     with db.conn:
         db.conn.execute("INSERT INTO search_index (search_index) VALUES ('delete-all')")
-        _fill(db.conn)
+        register(db.conn)
+        _fill(db.conn, python_tokens)
 
 
 # queries

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from aggregator import search
 from aggregator.dedup import (
     SIGNATURE_VERSION,
     Fingerprint,
@@ -71,6 +72,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            search.register(conn)  # the search index triggers call it
             self.db = sqlite_utils.Database(conn)
             migrate(self.db)
         except (sqlite3.DatabaseError, SchemaError) as exc:

@@ -381,3 +381,15 @@ def test_migration_indexes_stories_that_existed_before_it(tmp_path):
     assert conn.execute("SELECT rowid FROM search_index WHERE search_index MATCH '\"江豚\"'").fetchall() == [
         (1,)
     ]
+
+
+def test_python_tokens_equal_the_sql_tokeniser(tmp_path):
+    """The triggers tokenise in Python now; the SQL form stays the reference for databases migrated before."""
+    from aggregator import search
+    from aggregator.store import Store
+
+    text = "科技創新是引领高质量发展的第一动力。Hello World, ＡＢＣ 近年来，大冶。한국어 かな" * 3
+    with Store(tmp_path / "t.db") as store:
+        sql = store.db.execute(f"SELECT {search.sql_tokens(':t')}", {"t": text}).fetchone()[0]
+        table = {ord(c): n for c, n in search._charmap_from(store.db.conn).items()}
+        assert search.index_text(text, table) == sql
