@@ -5,6 +5,7 @@ Plain functions over URLs and text, so the rules can be tested without running a
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -33,8 +34,10 @@ def worth_following(url: str) -> bool:
     return not _ASSET.search(parts.path) and not _NOISE.search(url)
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical(url: str) -> str:
-    """The identity of a page: w3lib's canonical form without the fragment."""
+    """The identity of a page: w3lib's canonical form without the fragment (cached: a crawl asks for the same
+    URL's form many times, once per link to it and once per pipeline stage)."""
     return canonicalize_url(url, keep_fragments=False)
 
 

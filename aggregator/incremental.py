@@ -248,6 +248,8 @@ class IncrementalSpiderMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        # links already offered in this run: the dupefilter drops them anyway, so no need to ask the database
+        self.offered: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -313,8 +315,13 @@ class IncrementalSpiderMiddleware:
         starts = {canonical_url(u) for u in src.start_urls}
         keep, pages, anything_new = [], [], False
         for request, (_, _, pagination) in zip(requests, links, strict=True):
-            if canonical_url(request.url) in starts:
+            canon = canonical_url(request.url)
+            if canon in starts:
                 continue  # fetched at the start of every run already
+            if canon in self.offered and not request.dont_filter:
+                continue
+            if not pagination:
+                self.offered.add(canon)  # a held-back next page may still be wanted from another list page
             kind = state.classify(request.url, revisit_s)
             if kind == ARTICLE:
                 self.stats.inc_value("incremental/skipped_known")
@@ -333,6 +340,7 @@ class IncrementalSpiderMiddleware:
             keep.append(request)
         for request in pages:
             if not state.stop_pagination or anything_new or state.dirty(request.url, revisit_s):
+                self.offered.add(canonical_url(request.url))
                 keep.append(request)
             else:
                 self.stats.inc_value("incremental/pagination_stopped")
