@@ -33,6 +33,7 @@ __all__ = [
     "is_original",
     "is_traditional",
     "normalize_text",
+    "to_simplified",
 ]
 
 # bump when the normaliser, the shingles or the signatures change: `aggregator rebuild` recomputes stored ones
@@ -61,6 +62,10 @@ def normalize_text(text: str) -> str:
     if any("\u4e00" <= ch <= "\u9fff" for ch in text[:2000]):
         text = _t2s().convert(text)
     return _NON_WORD.sub("", text.lower())
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
 
 
 def is_traditional(text: str) -> bool:

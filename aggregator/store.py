@@ -28,6 +28,7 @@ from aggregator.dedup import (
     fingerprint,
     is_traditional,
     normalize_text,
+    to_simplified,
 )
 from aggregator.schema import SchemaError, migrate
 
@@ -357,10 +358,11 @@ def merge_story(copies: list[dict]) -> dict:
     """A story's fields from its copies.
 
     The canonical copy is the original publisher's own page when it was crawled; else, among the copies in
-    simplified characters and within 90 % of the largest, the most typical one (the highest mean similarity to
-    the others, so not one padded with ads), then the most complete (most distinct shingles), then the earliest. The source is the copies' majority claim,
-    counted across traditional and simplified forms; bylines come from the copy with the fullest attribution;
-    the date is the earliest credible one, at the most precise time shown for that day.
+    simplified characters and within 90 % of the largest, the most typical one (the highest mean similarity
+    to the others, so not one padded with ads), then the most complete (most distinct shingles), then the
+    earliest. The source is the copies' majority claim, counted across traditional and simplified forms;
+    bylines come from the copy with the fullest attribution, in the script of the story's text; the date is
+    the earliest credible one, at the most precise time shown for that day.
     """
     claims: dict[str, Counter] = {}
     for c in copies:
@@ -401,11 +403,16 @@ def merge_story(copies: list[dict]) -> dict:
         copies,
         key=lambda c: (
             sum(len(json.loads(c[n] or "[]")) for n in names),
-            c["is_original"],
+            original(c),
+            not traditional[c["id"]],
             c is canonical,
             -c["id"],
         ),
     )
+    people = {n: json.loads(bylines[n] or "[]") for n in names}
+    if traditional[bylines["id"]] and not traditional[canonical["id"]]:
+        # the fullest byline is on a traditional-character copy: print the names as the story's text does
+        people = {n: [to_simplified(name) for name in people[n]] for n in names}
     dates = sorted(
         (c["published"] for c in copies if _credible(c["published"], c["fetched_at"])), key=_instant
     )
@@ -421,7 +428,7 @@ def merge_story(copies: list[dict]) -> dict:
         "body": canonical["body"],
         "source": source,
         "published": published,
-        **{n: bylines[n] for n in names},
+        **{n: json.dumps(people[n], ensure_ascii=False) for n in names},
         "copies_count": len(copies),
         "first_seen": min(c["first_seen"] for c in copies),
         "last_seen": max(c["last_seen"] for c in copies),
