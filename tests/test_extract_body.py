@@ -236,6 +236,84 @@ def test_one_post_among_linked_posts_is_not_article():
     assert not _main(_page(_nav() + posts, title="城市观察")).is_article
 
 
+# --- front pages and hubs --------------------------------------------------------------------------------------
+
+
+def _front(lead: str, hot: bool = False) -> str:
+    """A portal front page: ``lead`` on top, then eight category blocks of headline links (and a hot list)."""
+    blocks = "".join(
+        f'<div class="block"><h3><a href="/c{k}/">栏目{k}</a></h3><a class="more" href="/c{k}/">更多</a><ul>'
+        + "".join(
+            f'<li><a href="/a/{k}/{j}.html">各地积极推进重点项目建设第{k}{j}期</a></li>' for j in range(8)
+        )
+        + "</ul></div>"
+        for k in range(8)
+    )
+    if hot:
+        blocks += (
+            '<div class="box"><h3>热门文章</h3><ul>'
+            + "".join(
+                f'<li><a href="/h/{i}.html">热门新闻标题之城市更新第{i}条</a></li>'
+                f'<li class="s">{(LONG * 3)[i * 11 : i * 11 + 60]}…</li>'
+                for i in range(10)
+            )
+            + "</ul></div>"
+        )
+    return _page(_nav() + lead + blocks, title="新闻网_首页")
+
+
+def _lead_story(i: int, chars: int) -> str:
+    text = LONG * 6
+    return (
+        f'<div class="lead"><h2><a href="/a/2024/{900 + i}.html">城市更新重点项目第{i}批全面开工建设</a></h2>'
+        f"<p>{text[i : i + chars]}</p><p>{text[i + 7 : i + 7 + chars // 2]}</p></div>"
+    )
+
+
+@pytest.mark.parametrize(
+    "lead,hot",
+    [
+        # a 头条 list (headline + summary per item) over the category blocks and a hot list of link/summary pairs
+        (
+            '<div class="headline"><h2>头条</h2><ul>'
+            + "".join(
+                f'<li><a href="/a/2024/{800 + i}.html">城市更新重点项目第{i}批全面开工建设</a>'
+                f'<p class="s">{(LONG * 3)[i * 9 : i * 9 + 60]}…</p></li>'
+                for i in range(10)
+            )
+            + "</ul></div>",
+            True,
+        ),
+        (_lead_story(0, 300), False),  # one lead story: the lead block wins
+        (_lead_story(0, 400) + _lead_story(1, 400), False),  # two long lead stories: the body wins
+        (_lead_story(0, 600), True),
+    ],
+)
+def test_front_page_with_lead_stories_is_not_article(lead, hot):
+    html = _front(lead, hot)
+    main = _main(html, title="新闻网_首页")
+    assert main.paragraphs  # summaries are there ...
+    assert not main.is_article  # ... but the page is a hub of links to other pages
+
+
+def test_article_under_many_links_is_article():
+    # an article whose own headline links to itself (the canonical address, the wording differs from <title>),
+    # between a 40-link sidebar, category blocks and a related box: still an article
+    sidebar = "".join(f'<li><a href="/s/{i}.html">侧栏推荐新闻标题第{i}条内容</a></li>' for i in range(40))
+    related = "".join(f'<li><a href="/n/{i}.html">另一条城市新闻标题第{i}条</a></li>' for i in range(6))
+    html = _front(
+        '<div class="main"><h1><a href="https://news.example.com/a/2024/1.html">工业生产较快增长</a></h1>'
+        + "".join(f"<p>{p}</p>" for p in (*PARA, LONG, LONG[::-1]))
+        + f'<h3>相关新闻</h3><ul>{related}</ul></div><div class="side"><ul>{sidebar}</ul></div>'
+    ).replace(
+        "<head>",
+        '<head><link rel="canonical" href="https://news.example.com/a/2024/1.html">',
+    )
+    main = _main(html, title="工业生产保持较快增长")
+    assert main.is_article
+    assert main.paragraphs[:3] == list(PARA)
+
+
 # --- notices inside the body ---------------------------------------------------------------------------------
 
 

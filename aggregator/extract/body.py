@@ -23,7 +23,10 @@ attribution and date modules read it afterwards):
    behind it and no paragraph of prose follows in the same container (portals insert disclaimers mid-article).
 5. is_article: enough running text, mostly good text, and not a teaser list: a block that is one of several
    sibling items each opening with a headline link to another page (a digest), or whose kept text sits mostly in
-   such items (list pages, however long their summaries are).
+   such items (list pages, however long their summaries are), and not a hub: a main block led by a headline link
+   to another page (or by a chrome label such as 热门文章) on a page of many headline links, when those links
+   outnumber the kept sentences or the kept text sits mostly in blocks that open with such a link (front pages,
+   channel pages, home pages with one or two lead stories over link lists).
 
 Nothing reads page-specific markup; no thresholds come from single pages.
 """
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from aggregator.extract.dom import HARD, SOFT, drop_kind, has_content_class, rescuable, select
 from aggregator.extract.xpaths import (
@@ -108,6 +112,15 @@ LIST_SHARE = 0.5
 LEAD_LINK_CJK = 6
 LEAD_LINK_WORDS = 3
 
+# Hubs (front pages, channel pages, home pages with one or two lead stories over link lists): the main block opens
+# with a headline link to another page or a chrome section label (热门文章), and the page holds at least HUB_LINKS
+# distinct headline links, HUB_RATIO or more per sentence of the kept text. An article opens with its own
+# headline or its prose, and a short article under a big link sidebar still opens that way.
+HUB_LINKS = 20
+HUB_RATIO = 3.0
+# Where a headline link stands: a heading, a list item, a definition term (a "photo" link in a paragraph is none).
+HEADLINE_OWNERS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "li", "dt"})
+
 # A copyright/disclaimer line ends the body when most of the text is behind it, unless the article goes on after
 # it: a paragraph of at least PROSE_AFTER_NOTICE characters of running text in the same container.
 PROSE_AFTER_NOTICE = 40
@@ -123,6 +136,7 @@ _PUNCT_END = re.compile(r"[。！？.!?]$")
 _SENTENCE_END = re.compile(r"[，。！？；,;!?]|\.\s")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+")
+_SENTENCE = re.compile(r"[。！？!?]|\.(?:\s|$)")
 
 
 def _chars(text: str | None) -> int:
@@ -673,8 +687,132 @@ def _is_article(paragraphs: list[str], good: float, bad: float) -> bool:
     return enough and bad <= MAX_BAD_SHARE * (good + bad)
 
 
-def _is_article_block(kept: list[tuple[str, object]], node, dropped, good: float, bad: float) -> bool:
-    return _is_article([t for t, _ in kept], good, bad) and not _is_list(kept, node, dropped)
+def _headline_sized(text: str) -> bool:
+    text = _WS.sub(" ", text).strip()
+    if not text:
+        return False
+    cjk = len(_CJK.findall(text)) > 0.3 * len(text)
+    return _units(text) >= (LEAD_LINK_CJK if cjk else LEAD_LINK_WORDS)
+
+
+def _other_page(href: str | None) -> bool:
+    return bool(href) and not href.strip().startswith(("#", "javascript:", "mailto:"))
+
+
+def _headline_links(root, title: str | None) -> int:
+    """Distinct targets of headline-sized links on the whole page, the page's own headline aside."""
+    targets = set()
+    for a in root.iter("a"):
+        href = a.get("href")
+        if _other_page(href):
+            text = a.text_content()
+            if _headline_sized(text) and not _repeats_title(text, title):
+                targets.add(href.strip())
+    return len(targets)
+
+
+def _own_paths(root) -> set:
+    """Paths of the page's own address as it declares it (canonical link, og:url): a headline linking there is
+    the article's own."""
+    found = set()
+    for el in root.iter("link", "meta"):
+        if el.tag == "link" and "canonical" in (el.get("rel") or "").lower():
+            value = el.get("href")
+        elif el.tag == "meta" and (el.get("property") or el.get("name") or "").lower() == "og:url":
+            value = el.get("content")
+        else:
+            continue
+        if value:
+            found.add(_path(value))
+    found.discard("")
+    return found
+
+
+def _path(href: str) -> str:
+    parts = urlsplit(href.strip())
+    return (parts.path.rstrip("/") + ("?" + parts.query if parts.query else "")).lower()
+
+
+def _led_by_link(node, dropped, title: str | None, own: set | None = None) -> bool:
+    """Does the main block open with a headline link to another page, or with a chrome section label?
+
+    Short labels ("头条", "Top stories"), dates and breadcrumbs before it are stepped over; the first headline-sized
+    heading, or the first line of prose, that is not a link ends the search: an article opens with its own
+    headline (a link to itself repeats the title) or its text.
+    """
+    for text, link, owner in _collect(node, dropped):
+        n = _chars(text)
+        if n <= 40 and SECTION_LABEL_RE.match(text):
+            return True
+        if link > LINK_HEAVY * n:
+            if owner.tag not in HEADLINE_OWNERS:
+                continue  # a photo link, a "follow us" button: not a headline
+            for a in owner.iter("a"):
+                ltext = a.text_content()
+                if _other_page(a.get("href")) and _headline_sized(ltext):
+                    return not (_repeats_title(ltext, title) or (own and _path(a.get("href")) in own))
+            continue
+        if owner.tag in HEADING_TAGS:
+            if _headline_sized(text):
+                return False
+        elif not _is_snippet(text, n):
+            return False
+    return False
+
+
+def _led_share(kept: list[tuple[str, object]], node, dropped, title: str | None) -> float:
+    """Share of the kept text inside blocks below ``node`` that open with a headline link to another page."""
+    memo: dict = {}
+
+    def led(el) -> bool:
+        if el not in memo:
+            href = _lead_link(el, dropped)
+            anchor = next((a for a in el.iter("a") if a.get("href") == href), None) if href else None
+            memo[el] = anchor is not None and not _repeats_title(anchor.text_content(), title)
+        return memo[el]
+
+    total = listed = 0
+    for text, owner in kept:
+        n = _chars(text)
+        total += n
+        el = owner
+        while el is not None and el is not node:
+            if el.tag in BLOCK_TAGS and led(el):
+                listed += n
+                break
+            el = el.getparent()
+    return listed / total if total else 0.0
+
+
+def _is_hub(kept: list[tuple[str, object]], node, root, dropped, title: str | None) -> bool:
+    """A front page or channel hub: the main block is led by a link to another page, and the page is links.
+
+    Links outnumber the sentences of the kept text (HUB_RATIO to one), or the kept text sits mostly in blocks that
+    open with a headline link (one or two lead stories with long summaries over the link lists).
+    """
+    if node is None or root is None:
+        return False
+    links = _headline_links(root, title)
+    if links < HUB_LINKS or not _led_by_link(node, dropped, title, _own_paths(root)):
+        return False
+    sentences = sum(len(_SENTENCE.findall(t)) for t, _ in kept)
+    return links >= HUB_RATIO * sentences or _led_share(kept, node, dropped, title) >= LIST_SHARE
+
+
+def _is_article_block(
+    kept: list[tuple[str, object]],
+    node,
+    dropped,
+    good: float,
+    bad: float,
+    root=None,
+    title: str | None = None,
+) -> bool:
+    return (
+        _is_article([t for t, _ in kept], good, bad)
+        and not _is_list(kept, node, dropped)
+        and not _is_hub(kept, node, root, dropped, title)
+    )
 
 
 def find_main(tree, selector: str | None = None, title: str | None = None) -> MainContent:
@@ -704,5 +842,5 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
         return MainContent(None)
     good, bad = scorer.scores[node]
     kept = _paragraphs(_collect(node, scorer.dropped), title)
-    is_article = _is_article_block(kept, node, scorer.dropped, good, bad)
+    is_article = _is_article_block(kept, node, scorer.dropped, good, bad, root, title)
     return MainContent(node, [t for t, _ in kept], is_article)
