@@ -18,7 +18,7 @@ def register(sub, db_option) -> None:
         "search",
         parents=[db_option],
         help="full-text search of the stories (Chinese and English)",
-        description="Search the stories' titles and bodies, best match first (bm25; title matches weigh more). "
+        description="Search the stories' titles and bodies, best match first among the newest 1,000 matches (term frequency; title matches weigh 5×). "
         "Chinese is matched as written, in simplified or traditional characters; words separated by spaces "
         "must all occur. Quotes, *, -, : and other punctuation are plain text, not operators.",
     )
