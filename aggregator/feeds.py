@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import html
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -117,20 +118,47 @@ def write(fmt: str, stories: Iterable[dict], out: IO[str], *, title: str, link: 
             out.write(json.dumps(story, ensure_ascii=False) + "\n")
             n += 1
         return n
+    if fmt in ("rss", "atom"):
+        return write_xml_feed(fmt, stories, out, title=title, link=link)
     stories = list(stories)
     if fmt == "csv":
         write_csv(stories, out)
     elif fmt == "jsonfeed":
         json.dump(jsonfeed(stories, title=title, link=link), out, ensure_ascii=False, indent=1)
         out.write("\n")
-    elif fmt in ("rss", "atom"):
-        out.write(xml_feed(fmt, stories, title=title, link=link))
     else:
         raise ValueError(fmt)
     return len(stories)
 
 
-def xml_feed(fmt: str, stories: list[dict], *, title: str, link: str) -> str:
+XML_BATCH = 1000  # entries feedgen renders at a time: its in-memory tree of 100k entries took 1.2 GB
+
+
+def write_xml_feed(fmt: str, stories: Iterable[dict], out: IO[str], *, title: str, link: str) -> int:
+    """RSS 2.0 or Atom through feedgen, rendered in batches and streamed: the channel comes from a feed with no
+    entries, then each batch's items are cut out of that batch's own feedgen document."""
+    from lxml import etree
+
+    it = iter(stories)
+    batch = list(itertools.islice(it, XML_BATCH))
+    updated = _feed_updated(batch)  # newest first: the first batch holds the newest date
+    empty = _render(fmt, [], title=title, link=link, updated=updated)
+    close = "</feed>" if fmt == "atom" else "</channel>"
+    head, _, tail = empty.rpartition(close)
+    out.write(head)
+    tag = "{http://www.w3.org/2005/Atom}entry" if fmt == "atom" else "item"
+    n = 0
+    while batch:
+        root = etree.fromstring(_render(fmt, batch, title=title, link=link, updated=updated).encode("utf-8"))
+        for element in root.iter(tag):
+            out.write(etree.tostring(element, encoding="unicode"))
+            n += 1
+        batch = list(itertools.islice(it, XML_BATCH))
+    out.write(close + tail)
+    return n
+
+
+def _render(fmt: str, stories: list[dict], *, title: str, link: str, updated: datetime) -> str:
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
@@ -141,7 +169,6 @@ def xml_feed(fmt: str, stories: list[dict], *, title: str, link: str) -> str:
     fg.description(clean(f"{title}: stories collected by aggregator, newest first"))
     fg.author({"name": "aggregator"})  # Atom needs an author for entries without reporters
     fg.generator("aggregator")
-    updated = _feed_updated(stories)
     fg.updated(updated)
     fg.lastBuildDate(updated)
     for story in stories:
@@ -170,6 +197,15 @@ def xml_feed(fmt: str, stories: list[dict], *, title: str, link: str) -> str:
             fe.category(term=clean(story["source"]), label=clean(story["source"]))
     raw = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
     return raw.decode("utf-8")
+
+
+def xml_feed(fmt: str, stories: list[dict], *, title: str, link: str) -> str:
+    """The whole feed as a string (tests and small feeds)."""
+    import io
+
+    buf = io.StringIO()
+    write_xml_feed(fmt, stories, buf, title=title, link=link)
+    return buf.getvalue()
 
 
 def jsonfeed(stories: list[dict], *, title: str, link: str) -> dict:

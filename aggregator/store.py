@@ -290,7 +290,8 @@ class Store:
         if limit:
             sql += " LIMIT ?"
             params.append(limit)
-        for story in list(self.db.query(sql, params)):
+        # streamed: an export of 100k stories must not hold them all (the copies are read per story alongside)
+        for story in self.db.query(sql, params):
             yield story_record(self.db, story)
 
 
