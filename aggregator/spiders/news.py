@@ -33,6 +33,8 @@ _FEED_LINKS = (
     " | //entry/link[not(@rel) or @rel='alternate']/@href"
 )
 _MAX_GUNZIP = 16 * 1024 * 1024
+# <link> too: feeds announced with <link rel="alternate" type="application/rss+xml">
+_LINKS = LinkExtractor(tags=("a", "area", "link"), attrs=("href",))
 
 
 class NewsSpider(scrapy.Spider):
@@ -153,9 +155,9 @@ class NewsSpider(scrapy.Spider):
             yield self._item(response, body, src)
         if role == "article" and src.kind != "portal":
             return  # feeds and sitemaps list the articles; their pages are not walked further
-        yield from self._follow_links(response, body, src)
+        yield from self._follow_links(response, src)
 
-    def _follow_links(self, response: Response, body: bytes, src: Source):
+    def _follow_links(self, response: Response, src: Source):
         html_response = response if isinstance(response, TextResponse) else None
         if html_response is None:
             return
@@ -165,7 +167,7 @@ class NewsSpider(scrapy.Spider):
             key = "restrict_xpaths" if is_xpath(sel) else "restrict_css"
             for link in LinkExtractor(**{key: sel}).extract_links(html_response):
                 article_urls.add(link.url)
-        for link in LinkExtractor(tags=("a", "area", "link"), attrs=("href",)).extract_links(html_response):
+        for link in _LINKS.extract_links(html_response):
             url = link.url
             if not same_site(url, self.netlocs) or not worth_following(url):
                 continue
