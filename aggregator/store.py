@@ -112,9 +112,11 @@ class Store:
             raise ValueError(f"empty body: {copy.url}")
         with self.transaction() as conn:
             row = conn.execute(
-                "SELECT id, story_id, body_hash FROM copies WHERE url = ?", (copy.url,)
+                f"SELECT id, story_id, {', '.join(_SEEN_FIELDS)} FROM copies WHERE url = ?", (copy.url,)
             ).fetchone()
-            if row and row[2] == fp.body_hash:
+            # unchanged means every stored field as this fetch shows it, not only the normalised text: a
+            # corrected title, date, byline or punctuation is an update
+            if row and tuple(row[2:]) == _seen_values(copy, fp):
                 # fetched_at stays the fetch of the stored content; last_seen says it was still there
                 conn.execute(
                     "UPDATE copies SET last_seen = max(last_seen, ?) WHERE id = ?", (copy.fetched_at, row[0])
@@ -136,6 +138,16 @@ class Store:
                 )
                 match = {"with_copy": best_copy, "how": best.describe(), "joined_stories": stories}
                 outcome = NEW_COPY
+            elif (
+                old_story is not None
+                and not conn.execute(
+                    "SELECT 1 FROM copies WHERE story_id = ? AND id != ?", (old_story, own_id)
+                ).fetchone()
+            ):
+                # the story's only copy changed: it stays the same story, under the same id (a feed item id)
+                story_id = old_story
+                match = {"how": "first copy of its story: no stored copy was similar enough"}
+                outcome = UPDATED
             else:
                 story_id = _new_story(conn, copy.fetched_at)
                 match = {"how": "first copy of its story: no stored copy was similar enough"}
@@ -321,6 +333,18 @@ def story_record(db: sqlite_utils.Database, story: dict) -> dict:
         "first_seen": story["first_seen"],
         "last_seen": story["last_seen"],
     }
+
+
+# the copy fields a fetch determines; equal on a re-crawl means the page did not change
+_SEEN_FIELDS = (
+    "body", "title", "published", "source", "reporters", "correspondents", "editors", "site_name",
+    "is_original", "source_name", "final_url",
+)  # fmt: skip
+
+
+def _seen_values(copy: CopyRecord, fp: Fingerprint) -> tuple:
+    values = _copy_values(copy, 0, fp, {})
+    return tuple(values[f] for f in _SEEN_FIELDS)
 
 
 def _new_story(conn: sqlite3.Connection, seen: str) -> int:

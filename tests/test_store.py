@@ -252,3 +252,26 @@ def test_canonical_copy_is_complete_and_simplified_even_when_outvoted(store):
     assert story["url"] == "http://c.test/1.html" and story["body"] == ARTICLE
     # the only byline is on the traditional copy: its names are printed in the story's script
     assert story["source"] == "楚天晨报" and story["reporters"] == ["白强"]
+
+
+def test_a_changed_page_that_is_its_storys_only_copy_keeps_the_story_id(store):
+    _, story = store.add_copy(copy("http://a.test/1.html", body=ARTICLE))
+    outcome, again = store.add_copy(copy("http://a.test/1.html", body=OTHER_REPORT))
+    assert (outcome, again) == (UPDATED, story)
+    (s,) = store.iter_stories()
+    assert s["id"] == story and s["body"] == OTHER_REPORT
+
+
+def test_a_corrected_title_or_byline_is_an_update_even_when_the_text_normalises_the_same(store):
+    _, story = store.add_copy(copy("http://a.test/1.html", body=ARTICLE, title="旧标题", reporters=[]))
+    outcome, again = store.add_copy(
+        copy(
+            "http://a.test/1.html",
+            body=ARTICLE.replace("，", ","),
+            title="更正后的标题",
+            reporters=["郑莉莉"],
+        )
+    )
+    assert (outcome, again) == (UPDATED, story)
+    (s,) = store.iter_stories()
+    assert s["title"] == "更正后的标题" and s["reporters"] == ["郑莉莉"] and "," in s["body"]
