@@ -199,15 +199,6 @@ def _render(fmt: str, stories: list[dict], *, title: str, link: str, updated: da
     return raw.decode("utf-8")
 
 
-def xml_feed(fmt: str, stories: list[dict], *, title: str, link: str) -> str:
-    """The whole feed as a string (tests and small feeds)."""
-    import io
-
-    buf = io.StringIO()
-    write_xml_feed(fmt, stories, buf, title=title, link=link)
-    return buf.getvalue()
-
-
 def jsonfeed(stories: list[dict], *, title: str, link: str) -> dict:
     """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/)."""
     items = []

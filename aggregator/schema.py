@@ -86,10 +86,6 @@ def m002_repost_index(db: sqlite_utils.Database) -> None:
     db["copies"].add_column("match", str)  # JSON: why this copy joined its story
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
-    return len(migrations.applied(db))
-
-
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the database to the latest schema."""
     known = {m.name for m in migrations._migrations}

@@ -395,14 +395,6 @@ def search(
     return results
 
 
-def matching_ids(db: sqlite_utils.Database, query: str) -> list[int]:
-    """Every story id matching ``query`` (no ranking), for export filters."""
-    expr = match_expression(query, mapping_for(db.conn))
-    return [
-        r[0] for r in db.conn.execute("SELECT rowid FROM search_index WHERE search_index MATCH ?", (expr,))
-    ]
-
-
 def find_spans(text: str, terms: list[str], mapping: dict[str, str]) -> list[tuple[int, int]]:
     """Where the terms occur in ``text`` (positions in the original text: normalise() keeps them)."""
     if not terms or not text:

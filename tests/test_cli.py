@@ -182,3 +182,18 @@ def test_scrapy_crawl_works_from_the_project_root(portals, tmp_path):
 
     with Store(db) as store:
         assert store.counts()["copies"] > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "--limit", "99999999999999999999"),
+        ("export", "--limit", "-1"),
+        ("explain", "99999999999999999999"),
+        ("crawl", "--depth", "-1", "http://127.0.0.1:9/"),
+    ],
+)
+def test_out_of_range_numbers_are_usage_errors(demo_db, args):
+    db, _ = demo_db
+    proc = run(*args, "--db", str(db))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "error:" in proc.stderr

@@ -90,3 +90,14 @@ def require_db(path: str) -> None:
         raise CliError(
             f"no database at {path}: run 'aggregator crawl' or 'aggregator demo' first, or pass --db"
         )
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number from 0 to what SQLite can hold."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"out of range (0 to 2^63-1): {text}")
+    return value

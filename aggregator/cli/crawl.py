@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from aggregator.cli import DEFAULT_SOURCES, CliError
+from aggregator.cli import DEFAULT_SOURCES, CliError, count
 
 ORDER = 10  # position in --help
 
@@ -50,8 +50,8 @@ def register(sub, db_option) -> None:
         metavar="PATH",
         help=f"sources file (default: {DEFAULT_SOURCES})",
     )
-    p.add_argument("--depth", type=int, metavar="N", help="link depth limit (default 8)")
-    p.add_argument("--max-pages", type=int, metavar="N", help="stop a source after N pages")
+    p.add_argument("--depth", type=count, metavar="N", help="link depth limit (default 8)")
+    p.add_argument("--max-pages", type=count, metavar="N", help="stop a source after N pages")
     p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
     add_run_options(p)
     p.set_defaults(func=cmd_crawl)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from aggregator.cli import CliError, require_db
+from aggregator.cli import CliError, count, require_db
 
 ORDER = 30  # position in --help
 FEED_DEFAULT_LIMIT = 100
@@ -28,7 +28,7 @@ def register(sub, db_option) -> None:
         help="output format (default: jsonl)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    p.add_argument("--limit", type=int, metavar="N", help="at most N stories (feeds: default 100; 0: all)")
+    p.add_argument("--limit", type=count, metavar="N", help="at most N stories (feeds: default 100; 0: all)")
     p.add_argument("--source", metavar="S", help="only stories whose original source is S")
     p.add_argument(
         "--portal", metavar="P", help="only stories with a copy on portal P (host:port or source name)"

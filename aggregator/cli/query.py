@@ -6,7 +6,7 @@ import json
 import socket
 import sys
 
-from aggregator.cli import CliError, require_db
+from aggregator.cli import CliError, count, require_db
 
 ORDER = 20  # position in --help
 
@@ -29,7 +29,7 @@ def register(sub, db_option) -> None:
     )
     p.add_argument("--since", metavar="DATE", help="only stories dated on or after DATE (YYYY-MM-DD or ISO)")
     p.add_argument("--until", metavar="DATE", help="only stories dated on or before DATE")
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N results (default: 20)")
+    p.add_argument("--limit", type=count, default=20, metavar="N", help="at most N results (default: 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
 
@@ -40,7 +40,7 @@ def register(sub, db_option) -> None:
         description="Print a story's fields and every copy of it: portal, URL, title as seen, dates, the source "
         "it claims, and whether it is on the original publisher's site.",
     )
-    p.add_argument("id", type=int, metavar="ID", help="story id (as search and export print it)")
+    p.add_argument("id", type=count, metavar="ID", help="story id (as search and export print it)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_show)
 
@@ -51,7 +51,7 @@ def register(sub, db_option) -> None:
         description="Counts of stories by original source, of copies by portal and of stories by day; the most "
         "reposted stories; the portals that repost the most (copies that are not originals).",
     )
-    p.add_argument("--top", type=int, default=10, metavar="N", help="length of the top lists (default: 10)")
+    p.add_argument("--top", type=count, default=10, metavar="N", help="length of the top lists (default: 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 

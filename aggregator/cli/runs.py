@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from aggregator.cli import DEFAULT_SOURCES, require_db
+from aggregator.cli import DEFAULT_SOURCES, count, require_db
 
 ORDER = 15  # position in --help
 
@@ -48,7 +48,7 @@ def register(sub, db_option) -> None:
         help="list past runs, newest first",
         description="List past runs (one per source crawled), newest first, with their outcome and figures.",
     )
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (20; 0: all)")
+    p.add_argument("--limit", type=count, default=20, metavar="N", help="at most N runs (20; 0: all)")
     p.add_argument("--source", metavar="NAME", help="only the runs of this source")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(func=cmd_runs)

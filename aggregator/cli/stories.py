@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from aggregator.cli import CliError, require_db
+from aggregator.cli import count, require_db
 
 ORDER = 35
 
@@ -18,7 +18,7 @@ def register(sub, db_option) -> None:
         description="Show a story's copies and, for each, the evidence that joined it to the story: the same "
         "text, or the estimated Jaccard similarity and containment of its MinHash signature against another copy.",
     )
-    p.add_argument("id", type=int, metavar="ID", help="story id")
+    p.add_argument("id", type=count, metavar="ID", help="story id")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_explain)
 
@@ -40,7 +40,8 @@ def cmd_explain(args) -> int:
     with Store(args.db) as store:
         story = store.db.execute("SELECT id, title, url FROM stories WHERE id = ?", [args.id]).fetchone()
         if story is None:
-            raise CliError(f"no story with id {args.id}")
+            print(f"aggregator: error: no story with id {args.id}", file=sys.stderr)  # as `show` does
+            return 1
         copies = list(
             store.db.query(
                 "SELECT id, url, portal, title, is_original, match FROM copies WHERE story_id = ? ORDER BY id",

@@ -253,12 +253,6 @@ def _teaser_class(el) -> bool:
     )
 
 
-def _block(el):
-    while el is not None and el.tag not in _BLOCK_TAGS:
-        el = el.getparent()
-    return el
-
-
 def page_lines(tree) -> list[tuple[str, object]]:
     """(text, owner element) per visual line in document order: inline runs joined, split at blocks and <br>."""
     body = tree.find(".//body")
