@@ -36,6 +36,7 @@ from aggregator.store import Store
 
 PAGE, ARTICLE, GONE, BLOCKED = "page", "article", "gone", "blocked"
 _KNOWN_PAGE = {PAGE, GONE, BLOCKED}
+GONE_RETRY = timedelta(days=1)  # how long a page that answered 404/410 is left alone
 _CONDITIONAL_ROLES = {"start", "page", "listing", "article"}
 
 _NEXT_WORDS = {"下一页", "下页", "上一页", "上页", "尾页", "末页", "next", "next page", "prev", "previous"}
@@ -132,6 +133,8 @@ class CrawlState:
                 return "revisit"
             return ARTICLE
         row = self.page(url)
+        if row and row["kind"] == GONE and (row["checked_at"] or "") < _iso(_now() - GONE_RETRY):
+            return "new"  # a 404 may have been passing: ask again once in a while
         if row and row["kind"] in _KNOWN_PAGE:
             return row["kind"]
         return "new"

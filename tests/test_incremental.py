@@ -279,3 +279,19 @@ async def test_revisit_window_refetches_old_articles_with_validators(portal, tru
     revisited = {path_of(u): s for u, s in seen if path_of(u) in articles}
     assert set(revisited) == articles and set(revisited.values()) == {304}
     assert again.summary["new_copies"] == 0
+
+
+def test_a_page_that_was_gone_is_asked_again_after_a_day(tmp_path):
+    from datetime import timedelta
+
+    from aggregator import incremental
+
+    state = incremental.CrawlState(str(tmp_path / "g.db"))
+    try:
+        state.mark("http://a.test/list_2.html", incremental.GONE, "a")
+        assert state.classify("http://a.test/list_2.html", None) == incremental.GONE
+        old = incremental._iso(incremental._now() - incremental.GONE_RETRY - timedelta(minutes=1))
+        state.conn.execute("UPDATE page_state SET checked_at = ?", (old,))
+        assert state.classify("http://a.test/list_2.html", None) == "new"
+    finally:
+        state.close()
