@@ -26,7 +26,6 @@ from aggregator.discovery import canonical as canonical_url
 __all__ = [
     "Fingerprint",
     "Match",
-    "body_hash",
     "canonical_url",
     "compare",
     "fingerprint",
@@ -76,12 +75,6 @@ def is_traditional(text: str) -> bool:
         return False
     changed = sum(a != b for a, b in zip(sample, _t2s().convert(sample), strict=False))
     return changed >= max(2, han // 50)
-
-
-def body_hash(text: str) -> str | None:
-    """A fingerprint equal for copies that differ only in form; None for an empty body."""
-    norm = normalize_text(text)
-    return _hash(norm) if norm else None
 
 
 def _hash(norm: str) -> str:

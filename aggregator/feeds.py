@@ -141,7 +141,8 @@ def write_xml_feed(fmt: str, stories: Iterable[dict], out: IO[str], *, title: st
 
     it = iter(stories)
     batch = list(itertools.islice(it, XML_BATCH))
-    updated = _feed_updated(batch)  # newest first: the first batch holds the newest date
+    # the channel is written before the later batches are read: its date comes from the newest stories
+    updated = _feed_updated(batch)
     empty = _render(fmt, [], title=title, link=link, updated=updated)
     close = "</feed>" if fmt == "atom" else "</channel>"
     head, _, tail = empty.rpartition(close)

@@ -1,4 +1,4 @@
-from aggregator.dedup import body_hash, canonical_url, is_original, normalize_text
+from aggregator.dedup import canonical_url, fingerprint, is_original, normalize_text
 
 ORIGINAL = "科技创新是引领高质量发展的第一动力。近年来，大冶坚持全区域、多层次推进科技创新，“全国科技创新百强县市”第50位。"
 
@@ -11,12 +11,12 @@ def test_forms_that_reposts_change_do_not_change_the_fingerprint():
         ORIGINAL.replace("50", "５０"),  # full-width digits
     ]
     for text in variants:
-        assert body_hash(text) == body_hash(ORIGINAL), text
+        assert fingerprint(text).body_hash == fingerprint(ORIGINAL).body_hash, text
 
 
 def test_different_text_differs_and_empty_has_no_fingerprint():
-    assert body_hash(ORIGINAL) != body_hash(ORIGINAL.replace("大冶", "黄石"))
-    assert body_hash(" \n，。") is None
+    assert fingerprint(ORIGINAL).body_hash != fingerprint(ORIGINAL.replace("大冶", "黄石")).body_hash
+    assert fingerprint(" \n，。") is None
 
 
 def test_normalize_keeps_latin_words_lowercased():
