@@ -2,6 +2,9 @@
 
 ``extract()`` is the one entry point; the crawl pipeline and ``aggregator extract`` both call it, so what a user
 sees when debugging a page is exactly what a crawl stores.
+
+Page text is untrusted: every text field comes out without control or bidi characters (``aggregator.safetext``),
+the body keeping its lines, so nothing downstream (store, search, exports, the terminal) receives them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from aggregator.extract.dates import extract_published
 from aggregator.extract.dom import parse_html
 from aggregator.extract.encoding import decode_html
 from aggregator.extract.metadata import extract_site_name, extract_title
+from aggregator.safetext import clean_line, clean_text, junk_share, strip_unsafe
 
 __all__ = ["Article", "Selectors", "decode_html", "extract"]
 
@@ -40,6 +44,7 @@ class Article:
     editors: list[str] = field(default_factory=list)
     site_name: str | None = None  # the name of the site that hosts this copy
     is_article: bool = False  # False for list pages, hubs, about/contact pages, empty pages
+    reason: str | None = None  # why the page is not an article
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,23 +58,43 @@ def extract(
     selectors: Selectors | None = None,
 ) -> Article:
     selectors = selectors or Selectors()
-    tree = parse_html(html)
+    # random bytes decode to about 30% junk whatever the codec; a real page, even a damaged one, to almost none
+    if (junk := junk_share(html)) > JUNK_LIMIT:
+        return Article(
+            title=None,
+            body="",
+            published=None,
+            source=None,
+            reason=f"binary or undecodable content: {junk:.0%} of its text is control or replacement characters",
+        )
+    # removed before parsing so that the title, body and attribution parsers see the text a reader sees; the
+    # fields are cleaned again below for the characters that arrive as entities (&#x202E;, &#155;)
+    tree = parse_html(strip_unsafe(html))
     if tree is None:
-        return Article(title=None, body="", published=None, source=None)
+        return Article(title=None, body="", published=None, source=None, reason="empty page")
     site_name = extract_site_name(tree, url)
     title = extract_title(tree, site_name=site_name, selector=selectors.title)
     main = find_main(tree, selector=selectors.body, title=title)
     attribution = parse_attribution(tree, main.paragraphs, main_node=main.node)
     published = extract_published(tree, main_node=main.node, fetched_at=fetched_at, selector=selectors.date)
-    body = "\n".join(attribution.paragraphs)
+    body = clean_text("\n".join(attribution.paragraphs))
+    is_article = main.is_article and bool(body)
     return Article(
-        title=title,
+        title=clean_line(title) or None,
         body=body,
         published=published,
-        source=attribution.source,
-        reporters=attribution.reporters,
-        correspondents=attribution.correspondents,
-        editors=attribution.editors,
-        site_name=site_name,
-        is_article=main.is_article and bool(body),
+        source=clean_line(attribution.source) or None,
+        reporters=_names(attribution.reporters),
+        correspondents=_names(attribution.correspondents),
+        editors=_names(attribution.editors),
+        site_name=clean_line(site_name) or None,
+        is_article=is_article,
+        reason=None if is_article else "no article text: too little running text, or a list of links",
     )
+
+
+JUNK_LIMIT = 0.1
+
+
+def _names(names: list[str]) -> list[str]:
+    return [n for n in map(clean_line, names) if n]
