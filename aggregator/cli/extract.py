@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import sys
 import urllib.error
 import urllib.request
@@ -31,6 +30,7 @@ def cmd_extract(args) -> int:
     from datetime import UTC, datetime
 
     from aggregator.extract import decode_html, extract
+    from aggregator.safetext import json_for_terminal, terminal_value
 
     status = 0
     for item in args.inputs:
@@ -43,15 +43,18 @@ def cmd_extract(args) -> int:
         article = extract(decode_html(data, content_type), args.url or url, fetched_at=datetime.now(UTC))
         fields = {"input": item, **{k: v for k, v in article.to_dict().items() if k != "site_name"}}
         if args.json:
-            print(json.dumps(fields, ensure_ascii=False))
+            print(json_for_terminal(fields))
             continue
-        print(f"== {item}")
-        for key in ("title", "published", "source", "reporters", "correspondents", "editors", "is_article"):
-            value = fields[key]
+        # extraction already cleans the fields: escaping again costs nothing and covers what it might miss
+        shown = terminal_value({**fields, "site_name": article.site_name})
+        print(f"== {shown['input']}")
+        keys = ("title", "published", "source", "reporters", "correspondents", "editors", "is_article")
+        for key in (*keys, "reason") if article.reason else keys:
+            value = shown[key]
             print(f"{key + ':':<16}{', '.join(value) if isinstance(value, list) else value}")
-        print(f"site_name:      {article.site_name}")
+        print(f"site_name:      {shown['site_name']}")
         print("body:")
-        print(article.body)
+        print(shown["body"])
         print()
     return status
 

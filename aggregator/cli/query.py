@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 
@@ -11,6 +10,8 @@ from aggregator.cli import CliError, count, require_db
 ORDER = 20  # position in --help
 
 BOLD, RESET = "\033[1m", "\033[0m"
+# Everything printed from the database goes through aggregator.safetext: extraction cleans text since 0.2, but a
+# database written before, or by another tool, may hold terminal escapes and bidi overrides.
 
 
 def register(sub, db_option) -> None:
@@ -83,7 +84,8 @@ def _open(path: str):
 
 def cmd_search(args) -> int:
     from aggregator.cli.export import filters_from
-    from aggregator.search import SearchError, mark, search
+    from aggregator.safetext import json_for_terminal, terminal_value
+    from aggregator.search import SearchError, search
 
     if args.limit < 1:
         raise CliError("--limit must be 1 or more")
@@ -96,7 +98,7 @@ def cmd_search(args) -> int:
         except SearchError as exc:
             raise CliError(str(exc)) from None
     if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=1))
+        print(json_for_terminal(results, indent=1))
         return 0
     if not results:
         print(f"no stories match {args.query!r}", file=sys.stderr)
@@ -104,20 +106,37 @@ def cmd_search(args) -> int:
     tty = sys.stdout.isatty()
     marks = (BOLD, RESET) if tty else ("[", "]")
     for r in results:
-        date = (r["published"] or r["first_seen"] or "")[:10]
+        shown = terminal_value(r)
+        date = (shown["published"] or shown["first_seen"] or "")[:10]
         copies = f"{r['copies_count']} cop{'y' if r['copies_count'] == 1 else 'ies'}"
-        print(f"#{r['id']}  {date}  {r['source'] or '(source unknown)'}  {copies}")
-        print(f"  {mark(r['title'] or '(untitled)', r['title_matches'], *marks)}")
+        print(f"#{r['id']}  {date}  {shown['source'] or '(source unknown)'}  {copies}")
+        print(f"  {_mark(r['title'] or '(untitled)', r['title_matches'], *marks)}")
         if r["snippet"]:
-            print(f"  {mark(r['snippet'], r['matches'], *marks)}")
-        print(f"  {r['url']}")
+            print(f"  {_mark(r['snippet'], r['matches'], *marks)}")
+        print(f"  {shown['url']}")
     return 0
+
+
+def _mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:
+    """search.mark() with each piece escaped for the terminal: the spans are offsets into the raw text, so it is
+    escaped piece by piece, after the offsets are used."""
+    from aggregator.safetext import for_terminal
+
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out += [for_terminal(text[pos:a]), before, for_terminal(text[a:b]), after]
+        pos = b
+    out.append(for_terminal(text[pos:]))
+    return "".join(out)
 
 
 # show
 
 
 def cmd_show(args) -> int:
+    from aggregator.safetext import json_for_terminal, terminal_value
     from aggregator.stats import story_detail
 
     with _open(args.db) as store:
@@ -126,8 +145,9 @@ def cmd_show(args) -> int:
         print(f"aggregator: error: no story with id {args.id}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(story, ensure_ascii=False, indent=1))
+        print(json_for_terminal(story, indent=1))
         return 0
+    story = terminal_value(story)
     print(f"story #{story['id']}: {story['title'] or '(untitled)'}")
     for label, key in (
         ("published", "published"),
@@ -159,6 +179,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_stats(args) -> int:
+    from aggregator.safetext import json_for_terminal, terminal_value
     from aggregator.stats import stats
 
     if args.top < 1:
@@ -166,8 +187,9 @@ def cmd_stats(args) -> int:
     with _open(args.db) as store:
         data = stats(store.db, top=args.top)
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=1))
+        print(json_for_terminal(data, indent=1))
         return 0
+    data = terminal_value(data)
     print(f"{data['stories']} stories, {data['copies']} copies, {data['portals']} portals")
     print("\nstories by original source:")
     for r in data["by_source"][: args.top]:

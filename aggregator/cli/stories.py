@@ -34,6 +34,7 @@ def register(sub, db_option) -> None:
 
 
 def cmd_explain(args) -> int:
+    from aggregator.safetext import json_for_terminal, terminal_value
     from aggregator.store import Store
 
     require_db(args.db)
@@ -52,9 +53,11 @@ def cmd_explain(args) -> int:
         c["match"] = json.loads(c["match"] or "{}")
         c["canonical"] = c["url"] == story[2]
     if args.json:
-        print(json.dumps({"id": story[0], "title": story[1], "copies": copies}, ensure_ascii=False, indent=2))
+        print(json_for_terminal({"id": story[0], "title": story[1], "copies": copies}, indent=2))
         return 0
-    print(f"story {story[0]}: {story[1]}")
+    # titles, portals and URLs come from crawled pages: escaped, as every command prints them
+    copies = terminal_value(copies)
+    print(f"story {story[0]}: {terminal_value(story[1])}")
     for c in copies:
         flags = ", ".join(
             f for f, on in (("canonical", c["canonical"]), ("original", c["is_original"])) if on
