@@ -7,8 +7,13 @@ reporters, the category its original source, the link its canonical copy, and th
 the content.
 
 Text is plain text: in RSS and Atom the HTML content is built from it with every ``<`` escaped, so an article
-containing ``<script>`` shows that text and never becomes markup; the control characters that XML forbids are
-removed (from every format but JSONL, which keeps the stored text exactly).
+containing ``<script>`` shows that text and never becomes markup. Control characters (C0 but tab and line feed,
+C1) and bidi controls are removed from every string of every format, JSONL included: extraction removes them
+since 0.2, and an export of an older database must not pass them on (a U+202E reverses what a reader sees).
+
+A CSV cell holds at most 32,767 characters (the limit of Excel and LibreOffice, counted in UTF-16 units): a longer
+one is cut, ending with "…", and a warning on stderr names the story and field; the JSONL export has the full
+text. Cutting keeps one row per story and the columns fixed, which splitting a cell over several would not.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ import html
 import itertools
 import json
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import IO
+
+from aggregator.safetext import BIDI, clean_value
 
 FORMATS = ("rss", "atom", "jsonfeed", "jsonl", "csv")
 FEED_FORMATS = ("rss", "atom", "jsonfeed")
@@ -31,11 +39,14 @@ CSV_FIELDS = (
     "copies_count", "copy_urls", "portals", "first_seen", "last_seen", "body",
 )  # fmt: skip
 
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+CSV_CELL_LIMIT = 32_767  # characters (UTF-16 units) in one spreadsheet cell
+
+# what XML 1.0 forbids, plus C1 and bidi controls, which it allows but a reader must not get
+_XML_FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI}\ufffe\uffff\ud800-\udfff]")
 
 
 def clean(text: str | None) -> str:
-    """``text`` without the characters XML 1.0 forbids (NULL → empty)."""
+    """``text`` without the characters XML 1.0 forbids, C1 or bidi controls (NULL → empty)."""
     return _XML_FORBIDDEN.sub("", text or "")
 
 
@@ -110,8 +121,18 @@ def content_text(story: dict) -> str:
 # writers
 
 
-def write(fmt: str, stories: Iterable[dict], out: IO[str], *, title: str, link: str) -> int:
-    """Write ``stories`` to ``out`` in ``fmt``; returns how many were written."""
+def write(
+    fmt: str,
+    stories: Iterable[dict],
+    out: IO[str],
+    *,
+    title: str,
+    link: str,
+    warn: Callable[[str], None] | None = None,
+) -> int:
+    """Write ``stories`` to ``out`` in ``fmt``; returns how many were written. ``warn`` gets the warnings (a
+    CSV cell cut to fit); by default they go to stderr."""
+    stories = map(clean_value, stories)
     if fmt == "jsonl":
         n = 0
         for story in stories:
@@ -122,7 +143,7 @@ def write(fmt: str, stories: Iterable[dict], out: IO[str], *, title: str, link: 
         return write_xml_feed(fmt, stories, out, title=title, link=link)
     stories = list(stories)
     if fmt == "csv":
-        write_csv(stories, out)
+        write_csv(stories, out, warn=warn)
     elif fmt == "jsonfeed":
         json.dump(jsonfeed(stories, title=title, link=link), out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -245,9 +266,22 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def write_csv(stories: list[dict], out: IO[str]) -> None:
+def _fit(text: str, limit: int = CSV_CELL_LIMIT) -> str | None:
+    """``text`` cut to ``limit`` UTF-16 units, ending with "…"; None when it fits."""
+    if len(text) <= limit // 2 or len(text.encode("utf-16-le")) <= 2 * limit:
+        return None
+    # an astral character is two units: cutting the bytes may split one, which "ignore" then drops
+    return text.encode("utf-16-le")[: 2 * (limit - 1)].decode("utf-16-le", "ignore") + "…"
+
+
+def _warn_stderr(message: str) -> None:
+    print(f"aggregator: warning: {message}", file=sys.stderr)
+
+
+def write_csv(stories: list[dict], out: IO[str], warn: Callable[[str], None] | None = None) -> None:
     """One row per story; lists joined with "; ". The caller opens the file as utf-8-sig (a BOM, so that
-    spreadsheet tools read UTF-8)."""
+    spreadsheet tools read UTF-8). Cells longer than a spreadsheet takes are cut, with a warning."""
+    warn = warn or _warn_stderr
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_FIELDS)
     for s in stories:
@@ -267,4 +301,12 @@ def write_csv(stories: list[dict], out: IO[str]) -> None:
             "last_seen": s["last_seen"],
             "body": s["body"],
         }
-        w.writerow([_cell(row[k]) if k != "id" else row[k] for k in CSV_FIELDS])
+        cells = [_cell(row[k]) if k != "id" else row[k] for k in CSV_FIELDS]
+        for i, key in enumerate(CSV_FIELDS):
+            if isinstance(cells[i], str) and (cut := _fit(cells[i])) is not None:
+                warn(
+                    f"story {s['id']}: {key} has {len(cells[i]):,} characters, cut to {CSV_CELL_LIMIT:,} in the "
+                    "CSV (a spreadsheet cell's limit); the JSONL export has the full text"
+                )
+                cells[i] = cut
+        w.writerow(cells)
