@@ -264,7 +264,7 @@ class Builder:
     def __init__(self, stories: list[Story], seed: int):
         self.stories = stories
         self.rng = random.Random(seed)
-        self.by_portal = plan(stories, self.rng)
+        self.by_portal = self.plan(stories)
         self.portals = {
             "jcrb": Portal("jcrb", NEWSPAPERS[0], newspaper=NEWSPAPERS[0]),
             "ctcb": Portal("ctcb", NEWSPAPERS[1], newspaper=NEWSPAPERS[1]),
@@ -279,6 +279,10 @@ class Builder:
             for n, c in enumerate(copies):
                 c.path = self._path(name, n, c.story)
                 self.path_of[(name, c.story.sid)] = c.path
+
+    def plan(self, stories: list[Story]) -> dict[str, list[Copy]]:
+        """Which portal shows which story (a hook: bench/hardneg plans its own placement)."""
+        return plan(stories, self.rng)
 
     # ---- paths
     @staticmethod
@@ -717,10 +721,8 @@ def truth(portals: dict[str, Portal], stories: list[Story], which: str, seed: in
     }
 
 
-def write(out: Path, which: str = "all", seed: int = 1, part: str | None = None) -> dict:
-    """Write ``out/portals/<name>/...`` and ``out/truth.json``; returns the truth."""
-    portals, stories = build(which, seed, part)
-    root = out / "portals"
+def write_files(root: Path, portals: dict[str, Portal]) -> None:
+    """Write each portal's files under ``root/<name>/`` (a fresh ``root``)."""
     if root.exists():
         shutil.rmtree(root)
     for name, p in portals.items():
@@ -729,6 +731,12 @@ def write(out: Path, which: str = "all", seed: int = 1, part: str | None = None)
             target.parent.mkdir(parents=True, exist_ok=True)
             # GBK cannot hold every character of the corpus: such pages carry numeric character references
             target.write_bytes(text.encode(p.encoding, errors="xmlcharrefreplace"))
+
+
+def write(out: Path, which: str = "all", seed: int = 1, part: str | None = None) -> dict:
+    """Write ``out/portals/<name>/...`` and ``out/truth.json``; returns the truth."""
+    portals, stories = build(which, seed, part)
+    write_files(out / "portals", portals)
     data = truth(portals, stories, which, seed, part)
     (out / "truth.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return data

@@ -1,0 +1,1 @@
+"""Hard-negative benchmark: templated daily reports and follow-ups that are different stories."""
