@@ -25,6 +25,9 @@ _KEYS = {
     "publisher",
     "depth",
     "max_pages",
+    "max_time",
+    "max_entries",
+    "max_sitemaps",
     "obey_robots",
     "revisit",
 }
@@ -46,7 +49,10 @@ class Source:
     cron: str | None = None
     publisher: str | None = None  # the site's own name when it is an original publisher (a newspaper)
     depth: int | None = None
-    max_pages: int | None = None
+    max_pages: int | None = None  # per run; None: the AGGREGATOR_MAX_* setting (aggregator/scope.py)
+    max_time: int | None = None  # seconds
+    max_entries: int | None = None  # URLs taken from one sitemap or feed
+    max_sitemaps: int | None = None  # sitemaps taken from one sitemap index
     obey_robots: bool = True
     selectors: Selectors = field(default_factory=Selectors)
     revisit: str | None = None  # refetch stored articles older than this (e.g. "1d"); None: never
@@ -132,8 +138,7 @@ def _parse_entry(entry: dict, fail) -> Source:
     if not urls or not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         fail(f"source {name!r}: start_urls must be a non-empty list of URLs", "start_urls")
     for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_http_url(url):
             fail(f"source {name!r}: {url!r} is not an http(s) URL", "start_urls")
     every, cron = entry.get("every"), entry.get("cron")
     if every is not None and cron is not None:
@@ -154,10 +159,16 @@ def _parse_entry(entry: dict, fail) -> Source:
             parse_interval(str(revisit))
         except ValueError as exc:
             fail(f"source {name!r}: revisit: {exc}", "revisit")
-    for key in ("depth", "max_pages"):
+    for key in ("depth", "max_pages", "max_entries", "max_sitemaps"):
         value = entry.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             fail(f"source {name!r}: {key} must be a whole number >= 0", key)
+    max_time = entry.get("max_time")
+    if max_time is not None:
+        try:
+            max_time = parse_interval(str(max_time))
+        except ValueError as exc:
+            fail(f"source {name!r}: max_time: {exc}", "max_time")
     obey = entry.get("obey_robots", True)
     if not isinstance(obey, bool):
         fail(f"source {name!r}: obey_robots must be true or false", "obey_robots")
@@ -186,6 +197,9 @@ def _parse_entry(entry: dict, fail) -> Source:
         publisher=publisher,
         depth=entry.get("depth"),
         max_pages=entry.get("max_pages"),
+        max_time=max_time,
+        max_entries=entry.get("max_entries"),
+        max_sitemaps=entry.get("max_sitemaps"),
         obey_robots=obey,
         selectors=Selectors(**sel),
         revisit=str(revisit) if revisit is not None else None,
@@ -219,6 +233,18 @@ def _line_of(lines: list[str], key: str | None, start: int, end: int) -> int:
     return start
 
 
+def is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        return False
+
+
 def source_for_urls(urls: list[str]) -> Source:
-    """An ad-hoc source for ``aggregator crawl URL...``: no configuration at all."""
+    """An ad-hoc source for ``aggregator crawl URL...``: no configuration at all, http(s) URLs only (also for
+    ``scrapy crawl news -a url=...`` and Scrapyd's ``schedule.json``, which skip the CLI's own check)."""
+    bad = [u for u in urls if not is_http_url(u)]
+    if bad:
+        raise ConfigError(f"{bad[0]!r} is not an http(s) URL: only http:// and https:// pages are crawled")
     return Source(name="adhoc", kind="portal", start_urls=tuple(urls))

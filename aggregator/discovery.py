@@ -23,10 +23,6 @@ _NOISE = re.compile(
 )
 
 
-def same_site(url: str, netlocs: set[str]) -> bool:
-    return urlsplit(url).netloc.lower() in netlocs
-
-
 def worth_following(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):

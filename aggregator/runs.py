@@ -11,6 +11,7 @@ import socket
 from datetime import UTC, datetime
 
 from aggregator.lock import source_lock
+from aggregator.scope import bounds_hit
 from aggregator.store import Store
 
 OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
@@ -77,6 +78,10 @@ def outcome_of(stats: dict, failures: list[str], start_urls: int) -> tuple[str, 
     errors = stats_counts(stats)["errors"]
     if failures or errors:
         return "partial", reason or f"{errors} page(s) could not be fetched or read"
+    bounds = bounds_hit(stats)
+    if bounds:
+        # stopped by its own bounds: what is left is fetched by the next run
+        return "partial", "; ".join(bounds)
     return "ok", None
 
 

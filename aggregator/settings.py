@@ -36,8 +36,26 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # and sitemaps are fetched with If-None-Match / If-Modified-Since, pagination stops at known articles
 AGGREGATOR_INCREMENTAL = True
 AGGREGATOR_STOP_PAGINATION = True
-SPIDER_MIDDLEWARES = {"aggregator.incremental.IncrementalSpiderMiddleware": 950}
-DOWNLOADER_MIDDLEWARES = {"aggregator.incremental.ConditionalRequestMiddleware": 585}
+
+# what a source may fetch (aggregator/scope.py): http(s) only, its own sites, bounded per run. The scope
+# middlewares sit nearest the engine so they see every request: the spider's, the incremental middleware's
+# replayed links, and redirects (which come back through the downloader middlewares)
+SPIDER_MIDDLEWARES = {
+    "aggregator.scope.ScopeSpiderMiddleware": 40,
+    "aggregator.incremental.IncrementalSpiderMiddleware": 950,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "aggregator.scope.ScopeDownloaderMiddleware": 45,
+    "aggregator.incremental.ConditionalRequestMiddleware": 585,
+}
+# a portal can name any URL (a robots.txt "Sitemap: file:///etc/passwd"): only HTTP(S) can be fetched at all
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
+# per source and run; 0 turns a bound off; a source's max_pages, max_time, max_entries and max_sitemaps in
+# the sources file take precedence
+AGGREGATOR_MAX_PAGES = 10_000  # pages requested (robots.txt aside)
+AGGREGATOR_MAX_TIME = 3600  # seconds from the source's first request
+AGGREGATOR_MAX_ENTRIES = 5_000  # URLs taken from one sitemap or feed
+AGGREGATOR_MAX_SITEMAPS = 50  # sitemaps taken from one sitemap index (or robots.txt)
 
 # every crawl is recorded in the runs table, holds its source's lock, and can show live progress
 EXTENSIONS = {

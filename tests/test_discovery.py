@@ -1,4 +1,4 @@
-from aggregator.discovery import robots_sitemaps, same_site, sniff_xml, worth_following
+from aggregator.discovery import robots_sitemaps, sniff_xml, worth_following
 
 
 def test_assets_and_actions_are_not_followed():
@@ -13,12 +13,6 @@ def test_assets_and_actions_are_not_followed():
         "ftp://a.test/x.html",
     ):
         assert not worth_following(url), url
-
-
-def test_same_site_compares_host_and_port():
-    netlocs = {"127.0.0.1:8101"}
-    assert same_site("http://127.0.0.1:8101/a.html", netlocs)
-    assert not same_site("http://127.0.0.1:8102/a.html", netlocs)
 
 
 def test_sniff_xml_tells_feeds_from_sitemaps():

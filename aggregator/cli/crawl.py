@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -51,10 +52,45 @@ def register(sub, db_option) -> None:
         help=f"sources file (default: {DEFAULT_SOURCES})",
     )
     p.add_argument("--depth", type=count, metavar="N", help="link depth limit (default 8)")
-    p.add_argument("--max-pages", type=count, metavar="N", help="stop a source after N pages")
+    p.add_argument(
+        "--max-pages",
+        type=count,
+        metavar="N",
+        help="request at most N pages per source (default 10000; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-time",
+        type=interval,
+        metavar="DURATION",
+        help="stop requesting pages of a source after this long, e.g. 30m (default 1h; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-entries",
+        type=count,
+        metavar="N",
+        help="take at most N URLs from one sitemap or feed (default 5000)",
+    )
+    p.add_argument(
+        "--max-sitemaps",
+        type=count,
+        metavar="N",
+        help="take at most N sitemaps from one sitemap index (default 50)",
+    )
     p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
     add_run_options(p)
     p.set_defaults(func=cmd_crawl)
+
+
+def interval(text: str) -> int:
+    """An argparse type: a duration such as 90s, 30m, 2h or 1d (or 0), in seconds."""
+    from aggregator.config import parse_interval
+
+    if text.strip() == "0":
+        return 0
+    try:
+        return parse_interval(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_run_options(p) -> None:
@@ -114,11 +150,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_crawl(args) -> int:
-    from aggregator.config import load_sources, source_for_urls
+    from aggregator.config import is_http_url, load_sources, source_for_urls
 
     sources = []
     if args.urls:
-        bad = [u for u in args.urls if not u.startswith(("http://", "https://"))]
+        bad = [u for u in args.urls if not is_http_url(u)]
         if bad:
             raise CliError(f"not an http(s) URL: {bad[0]}")
         # one ad-hoc source per host, named after it: that is the name its runs are recorded under
@@ -140,11 +176,12 @@ def cmd_crawl(args) -> int:
                 sources.append(by_name[name])
     if not sources:
         raise CliError("nothing to crawl: give URLs, --source NAME or --all")
+    # the command line wins over the sources file
+    bounds = {k: getattr(args, k) for k in ("max_pages", "max_time", "max_entries", "max_sitemaps")}
+    sources = [replace(s, **{k: v for k, v in bounds.items() if v is not None}) for s in sources]
     overrides = run_overrides(args)
     if args.depth is not None:
         overrides["DEPTH_LIMIT"] = args.depth
-    if args.max_pages:
-        overrides["CLOSESPIDER_PAGECOUNT"] = args.max_pages
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False
     results = run(sources, args.db, verbose=args.verbose, quiet=args.quiet, trigger="crawl", **overrides)

@@ -23,10 +23,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
 from aggregator.config import Source, is_xpath, load_sources, source_for_urls
-from aggregator.discovery import robots_sitemaps, same_site, sniff_xml, worth_following
+from aggregator.discovery import robots_sitemaps, sniff_xml, worth_following
 from aggregator.extract import decode_html
 from aggregator.items import PageItem
 from aggregator.lock import source_lock
+from aggregator.scope import bound, budgets, source_scope
 
 _FEED_LINKS = (
     "//item/link/text() | //item/guid[not(@isPermaLink='false')]/text()"
@@ -59,7 +60,6 @@ class NewsSpider(scrapy.Spider):
         if not targets:
             raise ValueError("nothing to crawl: pass -a url=URL, -a source=NAME or -a all=1")
         self.targets = targets
-        self.netlocs = {urlsplit(u).netloc.lower() for s in targets for u in s.start_urls}
         self.failures: list[str] = []  # start URLs that could not be fetched, with the reason
         self.locks: list = []
         self.locked_out: str | None = None  # why this crawl did not run: another process crawls the source
@@ -98,8 +98,6 @@ class NewsSpider(scrapy.Spider):
             src = spider.targets[0]
             if src.depth is not None:
                 crawler.settings.set("DEPTH_LIMIT", src.depth, priority="spider")
-            if src.max_pages:
-                crawler.settings.set("CLOSESPIDER_PAGECOUNT", src.max_pages, priority="spider")
             if not src.obey_robots:
                 crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
         if crawler.settings.getbool("AGGREGATOR_LOCK", True) and crawler.settings.get("AGGREGATOR_DB"):
@@ -129,13 +127,11 @@ class NewsSpider(scrapy.Spider):
     def parse(self, response: Response):
         src: Source = response.meta["source"]
         role = response.meta["role"]
-        if role == "start":
-            self.netlocs.add(urlsplit(response.url).netloc.lower())
         if response.status == 304:
             return  # unchanged since the last run: the incremental middleware follows its remembered links
         if role == "robots":
-            for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else ""):
-                yield self._request(url, src, role="listing")
+            text = response.text if isinstance(response, TextResponse) else ""
+            yield from self._listed(robots_sitemaps(text), src, "listing", response.url)
             return
         body = response.body
         if body[:2] == b"\x1f\x8b":
@@ -167,11 +163,13 @@ class NewsSpider(scrapy.Spider):
             key = "restrict_xpaths" if is_xpath(sel) else "restrict_css"
             for link in LinkExtractor(**{key: sel}).extract_links(html_response):
                 article_urls.add(link.url)
+        scope = source_scope(src)
         for link in _LINKS.extract_links(html_response):
             url = link.url
-            if not same_site(url, self.netlocs) or not worth_following(url):
+            role = "article" if url in article_urls else "page"
+            if not worth_following(url) or scope.refuses(url, role):
                 continue
-            request = self._request(url, src, role="article" if url in article_urls else "page")
+            request = self._request(url, src, role=role)
             request.meta["link_text"] = (link.text or "").strip()[:40]
             yield request
 
@@ -179,10 +177,8 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("spider/feeds")
         sel = Selector(body=body, type="xml")
         sel.remove_namespaces()
-        for url in sel.xpath(_FEED_LINKS).getall():
-            url = urljoin(response.url, url.strip())
-            if worth_following(url) and (src.kind == "feed" or same_site(url, self.netlocs)):
-                yield self._request(url, src, role="article")
+        urls = (urljoin(response.url, u.strip()) for u in sel.xpath(_FEED_LINKS).getall())
+        yield from self._listed(urls, src, "article", response.url)
 
     def _from_sitemap(self, body: bytes, response: Response, src: Source):
         self.crawler.stats.inc_value("spider/sitemaps")
@@ -192,10 +188,23 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("unreadable sitemap at %s", response.url)
             return
         role = "listing" if sitemap.type == "sitemapindex" else "article"
-        for entry in sitemap:
-            url = urljoin(response.url, entry.get("loc", "").strip())
-            if url and worth_following(url):
-                yield self._request(url, src, role=role)
+        urls = (urljoin(response.url, entry.get("loc", "").strip()) for entry in sitemap)
+        yield from self._listed(urls, src, role, response.url)
+
+    def _listed(self, urls, src: Source, role: str, where: str):
+        """The URLs a feed or sitemap lists, in scope and up to the source's bound for one list."""
+        name = "max_sitemaps" if role == "listing" else "max_entries"
+        limit = bound(src, name, self.crawler.settings)
+        scope, taken = source_scope(src), 0
+        for url in urls:
+            if not url or not worth_following(url) or scope.refuses(url, role):
+                continue
+            if limit and taken >= limit:
+                budgets(self.crawler).mark_hit(src, name)
+                self.logger.warning("%s: only the first %d URLs of %s were taken", src.name, limit, where)
+                return
+            taken += 1
+            yield self._request(url, src, role=role)
 
     def _item(self, response: Response, body: bytes, src: Source) -> PageItem:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
