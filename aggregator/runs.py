@@ -17,6 +17,8 @@ from aggregator.store import Store
 OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
 # finish reasons of a crawl that ran to its end (page budget and timeouts included)
 _COMPLETE = {"finished", "closespider_pagecount", "closespider_itemcount", "closespider_timeout"}
+# a run left 'running' by a process that is gone: killed, or it could not write its end (a full disk)
+STALE_REASON = "the process ended before the run did"
 JSON_FIELDS = (
     "source",
     "started",
@@ -60,13 +62,28 @@ def stats_counts(stats: dict) -> dict:
         "updated_copies": stat("store/updated_copy"),
         "errors": stat("spider/errors")
         + stat("extract/error")
+        + stat("store/error")
         + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and isinstance(v, int)),
     }
 
 
+# sqlite3's exceptions, as Scrapy counts them when the crawl's own database writes (page_state) raise
+_DB_EXCEPTIONS = {
+    f"spider_exceptions/{name}" for name in ("OperationalError", "DatabaseError", "IntegrityError")
+}
+
+
+def store_errors(stats: dict) -> int:
+    """Database writes that failed during the crawl: articles not stored, crawl state not saved."""
+    return sum(
+        int(v) for k, v in stats.items() if (k == "store/error" or k in _DB_EXCEPTIONS) and isinstance(v, int)
+    )
+
+
 def outcome_of(stats: dict, failures: list[str], start_urls: int) -> tuple[str, str | None]:
-    """(outcome, reason): failed when no start URL could be fetched or the crawl broke off, partial when some
-    start URL or page failed, interrupted when it was shut down (Ctrl-C, SIGTERM), else ok."""
+    """(outcome, reason): failed when no start URL could be fetched, the crawl broke off, or no article could be
+    written to the database; partial when some start URL, page or database write failed; interrupted when it was
+    shut down (Ctrl-C, SIGTERM); else ok."""
     finish = stats.get("finish_reason")
     reason = "; ".join(failures[:5]) or None
     if finish == "shutdown":
@@ -75,6 +92,14 @@ def outcome_of(stats: dict, failures: list[str], start_urls: int) -> tuple[str, 
         return "failed", reason or f"crawl ended: {finish}"
     if failures and len(failures) >= start_urls:
         return "failed", reason
+    lost = store_errors(stats)
+    if lost:
+        # a full disk or a database locked too long: say so first, it is what the operator must fix
+        why = f"{lost} database write(s) failed (last: {stats.get('store/last_error') or 'see the log'})"
+        stored = sum(
+            stats.get(f"store/{k}", 0) for k in ("new_story", "new_copy", "updated_copy", "unchanged_copy")
+        )
+        return ("partial" if stored else "failed"), "; ".join(filter(None, [why, reason]))
     errors = stats_counts(stats)["errors"]
     if failures or errors:
         return "partial", reason or f"{errors} page(s) could not be fetched or read"
@@ -113,17 +138,26 @@ def reap_stale(db: str) -> int:
         for run_id, source, _ in rows:
             if source_lock(db, source).is_free():
                 store.db.conn.execute(
-                    "UPDATE runs SET outcome = 'interrupted', reason = 'the process ended before the run did' "
-                    "WHERE id = ? AND outcome = 'running'",
-                    (run_id,),
+                    "UPDATE runs SET outcome = 'interrupted', reason = ? WHERE id = ? AND outcome = 'running'",
+                    (STALE_REASON, run_id),
                 )
                 n += 1
         return n
 
 
+def as_seen(rows: list[dict], db: str) -> list[dict]:
+    """The rows as ``reap_stale`` would leave them, without writing: for the commands that only read."""
+    out = []
+    for row in rows:
+        if row.get("outcome") == "running" and source_lock(db, row["source"]).is_free():
+            row = {**row, "outcome": "interrupted", "reason": STALE_REASON}
+        out.append(row)
+    return out
+
+
 def last_runs(db: str) -> dict[str, dict]:
     """The latest run of each source."""
-    with Store(db) as store:
+    with Store(db, readonly=True) as store:
         rows = store.db.query(
             "SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source) ORDER BY source"
         )
@@ -141,7 +175,7 @@ def list_runs(db: str, limit: int | None = 20, source: str | None = None) -> lis
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
-    with Store(db) as store:
+    with Store(db, readonly=True) as store:
         return list(store.db.query(sql, params))
 
 

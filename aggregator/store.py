@@ -8,10 +8,11 @@ export) run while a crawl writes, and a crash mid-run leaves the last committed 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,57 @@ from aggregator.schema import SchemaError, migrate
 
 class StoreError(Exception):
     """The database cannot be opened or used; the message says why."""
+
+
+def _create_private(path: Path) -> None:
+    """Create the database's directory (0700) and file (0600) if they do not exist.
+
+    Stories are not secret, but the runs, hosts and pids need not be readable by every local user. SQLite
+    gives the WAL, SHM and journal files it makes later the mode of the database file, so they are 0600 too.
+    An existing file keeps the mode its owner gave it.
+    """
+    missing = []
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    for directory in reversed(missing):
+        with suppress(FileExistsError):
+            directory.mkdir(mode=0o700)
+    # an empty file is an empty SQLite database; an existing one is opened as it is
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+
+
+def _connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    if not path.is_file():
+        raise StoreError(f"{path}: no such database file")
+    # a URI, so that SQLite itself refuses to write (no schema, no WAL switch); as_uri() escapes ? and #
+    uri = path.absolute().as_uri() + "?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+
+
+def _check_readable(db: sqlite_utils.Database, path) -> None:
+    """Refuse a file that is not an aggregator database, or one this version cannot read as it is."""
+    from aggregator.schema import migrations
+
+    applied = {m.name for m in migrations.applied(db)}
+    known = [m.name for m in migrations._migrations]
+    if not applied:
+        raise StoreError(
+            f"{path}: not a usable aggregator database (no aggregator schema in it); it was left unchanged"
+        )
+    unknown = applied - set(known)
+    if unknown:
+        raise SchemaError(
+            f"database has migrations this aggregator does not know ({', '.join(sorted(unknown))}): upgrade"
+        )
+    pending = [name for name in known if name not in applied]
+    if pending:
+        raise StoreError(
+            f"{path}: written by an older aggregator (missing {', '.join(pending)}); a command that writes "
+            "(crawl, run-due, rebuild) upgrades it"
+        )
 
 
 @dataclass
@@ -64,19 +116,34 @@ NEW_STORY, NEW_COPY, UPDATED, UNCHANGED = "new_story", "new_copy", "updated_copy
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False, timeout: float = 30):
+        """Open (and create, and migrate) the database; ``readonly=True`` opens an existing aggregator
+        database with SQLite's ``mode=ro`` and changes nothing, refusing any other file."""
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         try:
-            conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
+            if readonly:
+                conn = _connect_readonly(self.path, timeout)
+            else:
+                if str(path) != ":memory:":
+                    _create_private(self.path)
+                conn = sqlite3.connect(
+                    str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
             search.register(conn)  # the search index triggers call it
             self.db = sqlite_utils.Database(conn)
-            migrate(self.db)
-        except (sqlite3.DatabaseError, SchemaError) as exc:
+            if readonly:
+                _check_readable(self.db, path)
+            else:
+                migrate(self.db)
+        except (sqlite3.DatabaseError, SchemaError, StoreError) as exc:
+            if "conn" in locals():
+                conn.close()
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(f"{path}: not a usable aggregator database ({exc})") from None
 
     def close(self) -> None:

@@ -38,7 +38,7 @@ def cmd_explain(args) -> int:
     from aggregator.store import Store
 
     require_db(args.db)
-    with Store(args.db) as store:
+    with Store(args.db, readonly=True) as store:
         story = store.db.execute("SELECT id, title, url FROM stories WHERE id = ?", [args.id]).fetchone()
         if story is None:
             print(f"aggregator: error: no story with id {args.id}", file=sys.stderr)  # as `show` does
