@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from aggregator.config import Source
-from aggregator.runs import outcome_of
+from aggregator.runs import outcome_of, stats_counts, store_errors
 from aggregator.spiders.news import NewsSpider
 
 
@@ -37,11 +37,8 @@ class CrawlResult:
             "new_copies": self.stat("store/new_copy") + self.stat("store/new_story"),
             "updated_copies": self.stat("store/updated_copy"),
             "unchanged_copies": self.stat("store/unchanged_copy"),
-            "errors": self.stat("spider/errors")
-            + self.stat("extract/error")
-            + sum(
-                v for k, v in self.stats.items() if k.startswith("spider_exceptions/") and isinstance(v, int)
-            ),
+            "errors": stats_counts(self.stats)["errors"],
+            "store_errors": store_errors(self.stats),
             "failures": list(self.failures),
             "finish_reason": self.stats.get("finish_reason"),
             "outcome": self.outcome,
@@ -67,18 +64,30 @@ def schedule(runner, sources: list[Source]) -> list[tuple[Source, Crawler]]:
     crawlers = []
     for src in sources:
         crawler = runner.create_crawler(NewsSpider)
-        runner.crawl(crawler, targets=[src])
+        d = runner.crawl(crawler, targets=[src])
+        # a crawler that cannot start (its lock file refused, a full disk) is this source's failure, not a
+        # traceback from Twisted: results() reports it
+        d.addErrback(_start_failed, crawler)
         crawlers.append((src, crawler))
     return crawlers
+
+
+def _start_failed(failure, crawler: Crawler) -> None:
+    crawler.aggregator_error = failure.getErrorMessage() or failure.type.__name__
 
 
 def results(crawlers: list[tuple[Source, Crawler]]) -> list[CrawlResult]:
     out = []
     for src, crawler in crawlers:
-        spider = crawler.spider
-        stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+        spider = getattr(crawler, "spider", None)
+        collector = getattr(crawler, "_stats", None)  # not set when the crawler could not start
+        stats = dict(collector.get_stats()) if collector else {}
         failures = list(getattr(spider, "failures", []))
-        if getattr(spider, "locked_out", None):
+        error = getattr(crawler, "aggregator_error", None)
+        if error and not getattr(spider, "run_outcome", None):
+            outcome, reason = "failed", f"the crawl could not run: {error}"
+            failures.append(reason)
+        elif getattr(spider, "locked_out", None):
             outcome, reason = "skipped", spider.locked_out
         elif getattr(spider, "run_outcome", None):
             outcome, reason = spider.run_outcome

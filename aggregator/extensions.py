@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import sys
 import time
 
@@ -10,6 +12,9 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
 from aggregator import runs
+from aggregator.store import StoreError
+
+logger = logging.getLogger(__name__)
 
 
 class RunRecorder:
@@ -24,6 +29,7 @@ class RunRecorder:
         self.db = crawler.settings.get("AGGREGATOR_DB")
         self.trigger = crawler.settings.get("AGGREGATOR_TRIGGER", "scrapy")
         self.run_id: int | None = None
+        self.recording = False  # this crawl runs (not locked out), so it has an outcome to record
         self.started = 0.0
 
     @classmethod
@@ -38,20 +44,38 @@ class RunRecorder:
     def spider_opened(self, spider) -> None:
         if getattr(spider, "locked_out", None) or not hasattr(spider, "run_name"):
             return
-        runs.reap_stale(self.db)
-        self.run_id = runs.start_run(self.db, spider.run_name, self.trigger)
         self.started = time.monotonic()
+        self.recording = True
+        try:
+            runs.reap_stale(self.db)
+            self.run_id = runs.start_run(self.db, spider.run_name, self.trigger)
+        except (sqlite3.Error, StoreError) as exc:
+            self._write_failed(f"recording the run: {exc}")
+            return
         spider.run_id = self.run_id
 
     def spider_closed(self, spider, reason) -> None:
-        if self.run_id is None:
+        if not self.recording:
             return
         stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
         start_urls = sum(len(s.start_urls) for s in getattr(spider, "targets", []))
-        outcome, why = runs.outcome_of(stats, list(getattr(spider, "failures", [])), start_urls)
+        failures = list(getattr(spider, "failures", []))
+        outcome, why = runs.outcome_of(stats, failures, start_urls)
         duration = time.monotonic() - self.started
-        runs.finish_run(self.db, self.run_id, outcome, why, runs.stats_counts(stats), duration)
+        if self.run_id is not None:
+            try:
+                runs.finish_run(self.db, self.run_id, outcome, why, runs.stats_counts(stats), duration)
+            except (sqlite3.Error, StoreError) as exc:
+                # the row stays 'running' until a reader shows it interrupted; the command still says why
+                self._write_failed(f"recording the end of the run: {exc}")
+                stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
+                outcome, why = runs.outcome_of(stats, failures, start_urls)
         spider.run_outcome = (outcome, why)
+
+    def _write_failed(self, message: str) -> None:
+        logger.error("%s", message)
+        self.crawler.stats.inc_value("store/error")
+        self.crawler.stats.set_value("store/last_error", message)
 
 
 class Progress:

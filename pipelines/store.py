@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 
 from aggregator.dedup import is_original
 from aggregator.store import CopyRecord, Store
 
+logger = logging.getLogger(__name__)
+
 
 class StorePipeline:
-    def __init__(self, db_path: str, stats):
+    """A write that fails (a full disk; another process holding the database longer than
+    ``AGGREGATOR_DB_TIMEOUT`` seconds, default 30) loses that article: it is logged and counted as
+    ``store/error`` (the last message in ``store/last_error``), so the run ends ``partial`` or ``failed`` and the
+    command exits non-zero, instead of the article vanishing without a word."""
+
+    def __init__(self, db_path: str, stats, timeout: float = 30):
         self.db_path = db_path
         self.stats = stats
+        self.timeout = timeout
         self.store: Store | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("AGGREGATOR_DB"), crawler.stats)
+        return cls(
+            crawler.settings.get("AGGREGATOR_DB"),
+            crawler.stats,
+            timeout=crawler.settings.getfloat("AGGREGATOR_DB_TIMEOUT", 30),
+        )
 
     def open_spider(self):
-        self.store = Store(self.db_path)
+        self.store = Store(self.db_path, timeout=self.timeout)
 
     def close_spider(self):
         if self.store:
@@ -49,6 +65,12 @@ class StorePipeline:
             fingerprint=adapter["fingerprint"],
             is_original=original,
         )
-        outcome, _ = self.store.add_copy(copy)
+        try:
+            outcome, _ = self.store.add_copy(copy)
+        except sqlite3.Error as exc:
+            self.stats.inc_value("store/error")
+            self.stats.set_value("store/last_error", str(exc))
+            logger.error("could not store %s: %s", copy.final_url, exc)
+            raise DropItem(f"not stored: {exc}") from None
         self.stats.inc_value(f"store/{outcome}")
         return item

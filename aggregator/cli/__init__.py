@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc, 2)
     except StoreError as exc:
         return _fail(exc, 1)
+    except sqlite3.Error as exc:  # a full disk, a database locked too long, a file damaged while open
+        db = getattr(args, "db", None)
+        return _fail(f"{db}: {exc}" if db else exc, 1)
     except BrokenPipeError:  # e.g. `aggregator export | head`
         return 0
     except OSError as exc:

@@ -186,13 +186,21 @@ def cmd_crawl(args) -> int:
         overrides["ROBOTSTXT_OBEY"] = False
     results = run(sources, args.db, verbose=args.verbose, quiet=args.quiet, trigger="crawl", **overrides)
     report(results, args)
-    return 1 if any(r.failures or r.outcome == "failed" for r in results) else 0
+    return exit_status(results)
+
+
+def exit_status(results) -> int:
+    """1 if a source failed, a start URL could not be fetched, or anything could not be written to the
+    database (an article lost to a full disk is an error, not a detail); else 0."""
+    bad = (r.failures or r.outcome == "failed" or r.summary["store_errors"] for r in results)
+    return 1 if any(bad) else 0
 
 
 def report(results, args) -> None:
-    """The end of a crawl: JSON, the summary, or (--quiet) only the errors."""
+    """The end of a crawl: JSON or the summary, and the errors on stderr (--quiet: only the errors)."""
     if args.json:
         print(json.dumps([r.summary for r in results], ensure_ascii=False, indent=2))
+        print_errors(results)  # on stderr: stdout stays one JSON document
     elif args.quiet:
         print_errors(results)
     else:
@@ -201,9 +209,12 @@ def report(results, args) -> None:
 
 def run(sources, db, verbose: bool = False, quiet: bool = False, trigger: str = "crawl", **overrides):
     from aggregator.crawl import make_settings, run_crawl
+    from aggregator.lock import check
     from aggregator.store import Store
 
     Store(db).close()  # a bad database path fails here, with a clear message, before any request is made
+    for src in sources:
+        check(db, f"source-{src.name}")  # a planted symbolic link is refused here, in one line
     # the summary reports failures in one line each; Scrapy's own error log would repeat them with tracebacks
     overrides.setdefault("AGGREGATOR_TRIGGER", trigger)
     overrides.setdefault("AGGREGATOR_PROGRESS", sys.stderr.isatty() and not quiet and not verbose)
@@ -212,26 +223,32 @@ def run(sources, db, verbose: bool = False, quiet: bool = False, trigger: str = 
 
 
 def print_summary(results, db) -> None:
-    from aggregator.store import Store
+    import sqlite3
+
+    from aggregator.store import Store, StoreError
 
     total = {
         k: sum(r.summary[k] for r in results)
         for k in ("pages", "articles", "new_stories", "new_copies", "errors")
     }
-    with Store(db) as store:
-        counts = store.counts()
-        top = store.top_sources()
     print(
         f"crawled {len(results)} source(s): {total['pages']} pages fetched, {total['articles']} article pages"
     )
     print(
         f"this run: {total['new_stories']} new stories, {total['new_copies']} new copies, {total['errors']} errors"
     )
-    print(
-        f"database {db}: {counts['stories']} stories, {counts['copies']} copies on {counts['portals']} portals"
-    )
-    if top:
-        print("top original sources: " + ", ".join(f"{name} ({n})" for name, n in top))
+    try:
+        with Store(db, readonly=True) as store:
+            counts = store.counts()
+            top = store.top_sources()
+    except (sqlite3.Error, StoreError) as exc:  # the errors below still need printing
+        print(f"error: cannot read {db}: {exc}", file=sys.stderr)
+    else:
+        print(
+            f"database {db}: {counts['stories']} stories, {counts['copies']} copies on {counts['portals']} portals"
+        )
+        if top:
+            print("top original sources: " + ", ".join(f"{name} ({n})" for name, n in top))
     for r in results:
         if r.outcome == "skipped":
             print(f"skipped {r.source}: {r.reason}")
@@ -242,5 +259,5 @@ def print_errors(results) -> None:
     for r in results:
         for failure in r.failures:
             print(f"error: [{r.source}] {failure}", file=sys.stderr)
-        if r.outcome in ("failed", "interrupted") and not r.failures:
+        if r.summary["store_errors"] or (r.outcome in ("failed", "interrupted") and not r.failures):
             print(f"error: [{r.source}] {r.outcome}: {r.reason}", file=sys.stderr)

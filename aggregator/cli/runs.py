@@ -54,14 +54,19 @@ def register(sub, db_option) -> None:
     p.set_defaults(func=cmd_runs)
 
 
-def _source_rows(sources, db: str) -> list[dict]:
+def _source_rows(sources, db: str, write: bool = False) -> list[dict]:
+    """``write``: mark the runs of killed processes interrupted in the database (run-due); else only show them
+    so (``sources`` reads, and changes nothing)."""
     from aggregator import runs
     from aggregator.schedule import next_due, now_utc, schedule_text
 
     last = {}
     if Path(db).exists():
-        runs.reap_stale(db)
+        if write:
+            runs.reap_stale(db)
         last = runs.last_runs(db)
+        if not write:
+            last = {r["source"]: r for r in runs.as_seen(list(last.values()), db)}
     now = now_utc()
     rows = []
     for src in sources:
@@ -105,7 +110,7 @@ def cmd_sources(args) -> int:
 
 
 def cmd_run_due(args) -> int:
-    from aggregator.cli.crawl import report, run, run_overrides
+    from aggregator.cli.crawl import exit_status, report, run, run_overrides
     from aggregator.config import load_sources
     from aggregator.lock import run_due_lock
     from aggregator.store import Store
@@ -124,7 +129,7 @@ def cmd_run_due(args) -> int:
             )
         return 0
     with lock:
-        rows = _source_rows(sources, args.db)
+        rows = _source_rows(sources, args.db, write=True)
         due = [r["source"] for r in rows if r["due"]]
         if args.dry_run or not due:
             if args.json:
@@ -141,15 +146,14 @@ def cmd_run_due(args) -> int:
             due, args.db, verbose=args.verbose, quiet=args.quiet, trigger="run-due", **run_overrides(args)
         )
         report(results, args)
-        return 1 if any(r.outcome == "failed" or r.failures for r in results) else 0
+        return exit_status(results)
 
 
 def cmd_runs(args) -> int:
     from aggregator import runs
 
     require_db(args.db)
-    runs.reap_stale(args.db)
-    rows = runs.list_runs(args.db, limit=args.limit or None, source=args.source)
+    rows = runs.as_seen(runs.list_runs(args.db, limit=args.limit or None, source=args.source), args.db)
     if args.json:
         print(json.dumps([runs.as_json(r) for r in rows], ensure_ascii=False, indent=2))
         return 0
