@@ -3,6 +3,10 @@
 Datasette opens the file with SQLite's ``mode=ro`` (it sees what a running crawl writes, and cannot write);
 ``immutable=True`` opens it with ``-i`` instead, a snapshot that Datasette may cache (WAL frames not yet
 checkpointed into the main file are not seen then).
+
+Only requests whose ``Host`` header names this server are answered (403 otherwise): ``localhost``,
+``127.0.0.1`` and ``[::1]``, the address given to ``--host``, and the names given to ``--allow-host``. Without that check a web page on any site could read the database through the visitor's
+browser by pointing its own domain at 127.0.0.1 (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 HOST = "127.0.0.1"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
 TABLES = {
     "stories": {
@@ -110,21 +115,96 @@ def metadata(db_path: str | Path) -> dict:
     }
 
 
-def datasette_args(db_path: str | Path, port: int, metadata_path: str, immutable: bool = False) -> list[str]:
-    args = ["serve", "--host", HOST, "--port", str(port), "--metadata", metadata_path]
+def datasette_args(
+    db_path: str | Path, port: int, metadata_path: str, immutable: bool = False, host: str = HOST
+) -> list[str]:
+    args = ["serve", "--host", host, "--port", str(port), "--metadata", metadata_path]
     args += ["-i", str(db_path)] if immutable else [str(db_path)]
     return args
 
 
-def serve(db_path: str | Path, port: int, immutable: bool = False) -> None:
+def allowed_hosts(host: str, extra: tuple[str, ...] | list[str] = ()) -> set[str]:
+    """The host names (without port) a request may name: loopback, the bound address, and ``extra``."""
+    names = set(LOOPBACK_NAMES)
+    if host not in ("0.0.0.0", "::", ""):  # a wildcard address is no name: give --allow-host instead
+        names.add(f"[{host}]" if ":" in host else host)
+    names.update(f"[{n}]" if ":" in n and not n.startswith("[") else n for n in extra)
+    return {n.lower().rstrip(".") for n in names}
+
+
+def _split_host(value: str) -> tuple[str | None, int | None]:
+    """``Host`` header -> (name, port): ``[::1]:8001`` -> ("[::1]", 8001); (None, None) if malformed."""
+    value = value.strip().lower()
+    if value.startswith("["):  # an IPv6 literal has colons of its own
+        end = value.find("]") + 1
+        name, rest = value[:end], value[end:]
+    else:
+        name, sep, port = value.partition(":")
+        rest = sep + port
+    if not name or (rest and not (rest[0] == ":" and rest[1:].isdigit())):
+        return None, None
+    return name.rstrip("."), int(rest[1:]) if rest else None
+
+
+class HostCheck:
+    """ASGI middleware: answer 403 to any request whose Host header does not name an allowed host.
+
+    The name is what DNS rebinding cannot fake (the attacker's page carries its own domain); the port is not
+    checked, so that a reverse proxy on another port can pass its Host through."""
+
+    def __init__(self, app, names: set[str]):
+        self.app = app
+        self.names = names
+
+    def allows(self, host: str | None) -> bool:
+        return bool(host) and _split_host(host)[0] in self.names
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            if not self.allows(host):
+                body = (
+                    f"Host {host!r} is not allowed: aggregator browse answers only to "
+                    f"{', '.join(sorted(self.names))} (add a name with --allow-host)\n"
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 403,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def serve(
+    db_path: str | Path,
+    port: int,
+    immutable: bool = False,
+    host: str = HOST,
+    allow_hosts: tuple[str, ...] | list[str] = (),
+) -> None:
     """Run Datasette in this process until it is stopped (Ctrl-C, SIGTERM)."""
     try:
         import click
+        from datasette import hookimpl
         from datasette.cli import cli
+        from datasette.plugins import pm
     except ImportError:
         raise BrowseError(
             "Datasette is not installed: pip install 'aggregator[browse]' (or pip install datasette)"
         ) from None
+    names = allowed_hosts(host, allow_hosts)
+
+    class HostCheckPlugin:  # Datasette's hook: the outermost ASGI wrapper, before any of its routes
+        @staticmethod
+        @hookimpl
+        def asgi_wrapper(datasette):
+            return lambda app: HostCheck(app, names)
+
+    pm.register(HostCheckPlugin, name="aggregator-host-check")
     fd, path = tempfile.mkstemp(prefix="aggregator-datasette-", suffix=".json")
     # uvicorn shuts down on SIGTERM, then raises the signal again: make that an exit that cleans up
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -133,7 +213,7 @@ def serve(db_path: str | Path, port: int, immutable: bool = False) -> None:
             json.dump(metadata(db_path), f, ensure_ascii=False, indent=1)
         try:
             cli.main(
-                args=datasette_args(db_path, port, path, immutable),
+                args=datasette_args(db_path, port, path, immutable, host),
                 prog_name="datasette",
                 standalone_mode=False,
             )
@@ -143,6 +223,7 @@ def serve(db_path: str | Path, port: int, immutable: bool = False) -> None:
             if exc.code not in (0, None):
                 raise BrowseError(f"Datasette stopped with status {exc.code}") from None
     finally:
+        pm.unregister(name="aggregator-host-check")
         signal.signal(signal.SIGTERM, previous)
         os.unlink(path)
 

@@ -63,7 +63,20 @@ def register(sub, db_option) -> None:
         description="Serve the database read-only with Datasette on 127.0.0.1, with described tables and canned "
         "queries (most reposted, stories by source, latest, reposting portals). Stop it with Ctrl-C.",
     )
-    p.add_argument("--port", type=int, default=8001, metavar="N", help="port on 127.0.0.1 (default: 8001)")
+    p.add_argument("--port", type=int, default=8001, metavar="N", help="port (default: 8001)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address to listen on (default: 127.0.0.1; another one exposes the database to that network)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this host name (repeatable); others get 403",
+    )
     p.add_argument(
         "--immutable",
         action="store_true",
@@ -76,7 +89,7 @@ def _open(path: str):
     from aggregator.store import Store
 
     require_db(path)
-    return Store(path)
+    return Store(path, readonly=True)
 
 
 # search
@@ -215,20 +228,24 @@ def cmd_stats(args) -> int:
 
 
 def cmd_browse(args) -> int:
-    from aggregator.browse import HOST, BrowseError, serve
+    from aggregator.browse import BrowseError, serve
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port: not a port number: {args.port}")
-    with _open(args.db):  # a usable aggregator database, migrated
+    with _open(args.db):  # an aggregator database this version can read, refused early otherwise
         pass
-    with socket.socket() as s:
+    host = args.host
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         try:
-            s.bind((HOST, args.port))
-        except OSError:
-            raise CliError(f"port {args.port} on {HOST} is in use: choose another with --port") from None
-    print(f"serving {args.db} read-only at http://{HOST}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
+            s.bind((host, args.port))
+        except OSError as exc:
+            raise CliError(
+                f"cannot listen on {host} port {args.port}: {exc.strerror or exc} (choose another --port or --host)"
+            ) from None
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving {args.db} read-only at http://{shown}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
     try:
-        serve(args.db, args.port, immutable=args.immutable)
+        serve(args.db, args.port, immutable=args.immutable, host=host, allow_hosts=args.allow_host)
     except BrowseError as exc:
         raise CliError(str(exc)) from None
     return 0
