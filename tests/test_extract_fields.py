@@ -449,6 +449,29 @@ def test_date_only_line_at_top_is_removed():
 
 
 @pytest.mark.parametrize(
+    ("line", "source"),
+    [
+        ("2023年01月16日 07:35 长江日报", "长江日报"),
+        ("2023-01-16 07:35 | 长江日报", "长江日报"),
+        ("长江日报 2023-01-16 07:35", "长江日报"),
+        ("2023年1月16日", None),
+    ],
+)
+def test_dateline_at_top_is_metadata_not_text(line, source):
+    attr = parse_attribution(None, [line, "记者 吴昊 杨帆", "记者从武汉市城管执法委获悉，灯光秀今晚亮相。"])
+    assert attr.paragraphs == ["记者从武汉市城管执法委获悉，灯光秀今晚亮相。"]
+    assert attr.source == source
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["1月7日，2023年全省科技工作会议在武汉召开。", "2023年1月16日 武汉迎来降雪", "2023年1月16日，长江日报"],
+)
+def test_a_sentence_that_opens_with_a_date_stays(first):
+    assert parse_attribution(None, [first, "正文。"]).paragraphs == [first, "正文。"]
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "2023-01-09 08:30 来源：武汉科技报",

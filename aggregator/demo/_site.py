@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from html import escape
 
@@ -36,10 +37,13 @@ class Site:
         self._put(path, html)
         self.non_articles.append(path)
 
-    def article(self, path: str, html: str, story: dict, title_as_shown: str, **extra) -> None:
+    def article(self, path: str, html: str, story: dict, title_as_shown: str, first: str, **extra) -> None:
+        """first: the article's first paragraph as this page prints it; the extracted body must start with its
+        first sentence (datelines, bylines and source lines above it are metadata, not text)."""
         self._put(path, html)
         self.articles.append(path)
         copy = {"portal": self.name, "path": path, "title_as_shown": title_as_shown}
+        copy["body_starts"] = first_sentence(first)
         copy |= {"truncated": False, "traditional": False, "original": False, "date_shown": None} | extra
         self.copies.append((story["id"], copy))
 
@@ -54,6 +58,11 @@ class Site:
         if path in self.files:
             raise ValueError(f"{self.name}: duplicate path {path}")
         self.files[path] = text
+
+
+def first_sentence(paragraph: str) -> str:
+    m = re.search(r"[。！？!?]", paragraph)
+    return paragraph[: m.end()] if m else paragraph
 
 
 def file_of(path: str) -> str:

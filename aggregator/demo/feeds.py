@@ -77,7 +77,15 @@ def build_feedsite() -> Site:
         s = BY_ID[i]
         when = stamp(s, hours=5, minutes=n * 11)
         path = f"/p/{1045 + n * 3}.html"
-        site.article(path, _feed_article(s, when), s, t(s["title"]), traditional=True, date_shown=iso(when))
+        site.article(
+            path,
+            _feed_article(s, when),
+            s,
+            t(s["title"]),
+            first=t(s["paragraphs"][0]),
+            traditional=True,
+            date_shown=iso(when),
+        )
         entries.append((when, path, s))
         sections[_feed_section(s)[1]].append(t(f'<li><a href="{path}">{esc(s["title"])}</a></li>'))
     entries.sort(key=lambda e: e[0], reverse=True)
@@ -187,7 +195,7 @@ def build_mapsite() -> Site:
         when = stamp(s, hours=1, minutes=53 + n)
         path = f"/html/{when.strftime('%Y/%m%d')}/m{3001 + n}.html"
         html, date_shown = _map_article(n, s, when)
-        site.article(path, html, s, s["title"], date_shown=date_shown)
+        site.article(path, html, s, s["title"], first=s["paragraphs"][0], date_shown=date_shown)
         sections[_map_section(s)[1]].append(f'<li><a href="{path}">{esc(s["title"])}</a></li>')
         urls.append((path, when.strftime("%Y-%m-%d")))
     front = "\n".join(

@@ -68,7 +68,13 @@ def build_kjb() -> Site:
     latest = _latest(KJB)
     for s in latest:
         site.article(
-            original_path(s), _kjb_article(s), s, s["title"], original=True, date_shown=published_iso(s)
+            original_path(s),
+            _kjb_article(s),
+            s,
+            s["title"],
+            first=s["paragraphs"][0],
+            original=True,
+            date_shown=published_iso(s),
         )
     items = "\n".join(_kjb_item(s) for s in latest[:8])
     site.page("/", _kjb_page("武汉科技报", f'<h2>最新报道</h2>\n<ul class="news">\n{items}\n</ul>'))
@@ -155,7 +161,13 @@ def build_cjrb() -> Site:
     latest = _latest(CJRB)
     for s in latest:
         site.article(
-            original_path(s), _cjrb_article(s), s, s["title"], original=True, date_shown=published_iso(s)
+            original_path(s),
+            _cjrb_article(s),
+            s,
+            s["title"],
+            first=s["paragraphs"][0],
+            original=True,
+            date_shown=published_iso(s),
         )
     items = "\n".join(_cjrb_item(s) for s in latest[:6])
     site.page("/", _cjrb_page("长江日报-长江网", f'<h2>今日要闻</h2>\n<ul class="list">\n{items}\n</ul>'))

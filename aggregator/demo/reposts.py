@@ -96,7 +96,10 @@ def build_xinxi() -> Site:
     for n, s in enumerate(stories):
         # like the seed page, a third of the copies show an empty date
         day = "" if n % 3 == 0 else s["published"][:10]
-        site.article(_xinxi_path(s), _xinxi_article(s, day), s, s["title"], date_shown=day or None)
+        first = half_width(s["paragraphs"][0])
+        site.article(
+            _xinxi_path(s), _xinxi_article(s, day), s, s["title"], first=first, date_shown=day or None
+        )
     latest = sorted(stories, key=lambda s: s["published"], reverse=True)
 
     def item(s: dict) -> str:
@@ -176,7 +179,7 @@ def _gbk_path(n: int, story: dict) -> str:
     return f"/news/{day}/content_{88231 + n * 13}.htm"
 
 
-def _gbk_article(n: int, s: dict) -> tuple[str, str, bool, str]:
+def _gbk_article(n: int, s: dict) -> tuple[str, str, bool, str, str]:
     shown_title = ("【转载】" if n % 2 == 0 else "") + s["title"]
     truncated = n % 3 == 1
     paras = [half_width(p, quotes=True) if n % 2 == 1 else p for p in s["paragraphs"]]
@@ -205,6 +208,7 @@ def _gbk_article(n: int, s: dict) -> tuple[str, str, bool, str]:
         shown_title,
         truncated,
         when.strftime("%Y-%m-%dT%H:%M:00+08:00"),
+        paras[0],
     )
 
 
@@ -217,9 +221,9 @@ def build_gbk() -> Site:
     items: dict[str, list[str]] = {slug: [] for _, slug in GBK_SECTIONS}
     for n, i in enumerate(GBK_IDS):
         s = BY_ID[i]
-        html, shown, truncated, when = _gbk_article(n, s)
+        html, shown, truncated, when, first = _gbk_article(n, s)
         path = _gbk_path(n, s)
-        site.article(path, html, s, shown, truncated=truncated, date_shown=when)
+        site.article(path, html, s, shown, first=first, truncated=truncated, date_shown=when)
         items[_gbk_section(s)].append(f'<li><a href="{path}">{esc(shown)}</a></li>')
     front = "\n".join(items["gnxw"][:3] + items["bdxw"][:3])
     site.page("/", _gbk_page("荆楚在线_新闻中心", f'<h2>头条</h2>\n<ul class="list">\n{front}\n</ul>'))

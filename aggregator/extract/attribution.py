@@ -347,6 +347,30 @@ def scan_region_line(line: str, acc: _Acc, info: bool = True) -> None:
             acc.roles["reporters"].append(name)
 
 
+_TRAILING_DATE = re.compile(
+    r"[\s|｜丨/]*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?$"
+)
+
+
+def _dateline(para: str, acc: _Acc) -> bool:
+    """True for a dateline at the top of the text: a date alone, or a date and an outlet ("2023年01月16日 07:35
+    长江日报", "长江日报 2023-01-16"). It is the info line, caught in the text when the main node reaches above
+    the body: its date is the page's (dates.py reads it there), its outlet the source, and neither is text."""
+    if m := _LEADING_DATE.match(para):
+        rest = para[m.end() :]
+    elif m := _TRAILING_DATE.search(para):
+        rest = para[: m.start()]
+    else:
+        return False
+    rest = rest.strip(" \u3000|｜丨/·")
+    if not rest:
+        return True
+    if not _OUTLET.fullmatch(rest):
+        return False
+    acc.add("source", rest)
+    return True
+
+
 def _join_empty_labels(lines: list[str]) -> list[str]:
     """ "作者：" and its value often sit in separate elements; glue them back together."""
     out: list[str] = []
@@ -400,7 +424,7 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
         if parse_line(para, acc):
             continue
         if i < 3:
-            if (m := _LEADING_DATE.match(para)) and m.end() == len(para):  # a date alone is the info line
+            if _dateline(para, acc):
                 continue
             if (m := _BY.match(para)) and (names := latin_names(m.group(1))):
                 acc.roles["reporters"].extend(n for n in names if n not in acc.roles["reporters"])
