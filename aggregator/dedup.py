@@ -29,14 +29,14 @@ __all__ = [
     "canonical_url",
     "compare",
     "fingerprint",
-    "is_original",
     "is_traditional",
     "normalize_text",
     "to_simplified",
 ]
 
-# bump when the normaliser, the shingles or the signatures change: `aggregator rebuild` recomputes stored ones
-SIGNATURE_VERSION = 1
+# bump when the normaliser, the shingles, the signatures or the grouping rule change: `aggregator rebuild`
+# recomputes stored ones
+SIGNATURE_VERSION = 2  # 2: stories matched against their representatives only
 NUM_PERM = 128
 BANDS, ROWS = 32, 4  # full-text signature: a pair at Jaccard 0.5 shares a band with probability 0.87
 HEAD_BANDS = 16  # head signature, first HEAD_BANDS * ROWS values: truncated copies share almost all of them
@@ -167,16 +167,3 @@ def compare(a: Fingerprint, b: Fingerprint) -> Match:
     # |A∩B| = J(|A|+|B|)/(1+J), so the containment of the smaller set follows from J and the two sizes
     inter = j * (a.size + b.size) / (1 + j)
     return Match(round(j, 3), round(min(1.0, inter / min(a.size, b.size)), 3), False)
-
-
-def is_original(source: str | None, site_name: str | None, publisher: str | None) -> bool:
-    """Whether a copy is hosted by the publisher that wrote it.
-
-    ``publisher`` is what the sources file says about the crawled site; without it, the page's own site name
-    must name the claimed source (e.g. site "长江日报-长江网" and 来源 "长江日报").
-    """
-    if publisher:
-        return source is None or source == publisher or source in publisher or publisher in source
-    if source and site_name:
-        return source in site_name or site_name in source
-    return False

@@ -8,8 +8,8 @@ import sqlite3
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from aggregator.dedup import is_original
 from aggregator.store import CopyRecord, Store
+from aggregator.stories import hosted_by_publisher
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class StorePipeline:
         adapter = ItemAdapter(item)
         article = adapter["article"]
         publisher = adapter.get("publisher")
-        original = is_original(article["source"], article["site_name"], publisher)
+        original = hosted_by_publisher(article["source"], article["site_name"], publisher)
         # an original page often names no source: its publisher is the source it would have claimed
         source = article["source"] or (publisher if original else None)
         copy = CopyRecord(
