@@ -174,3 +174,36 @@ def m006_search_tokens_in_python(db: sqlite_utils.Database) -> None:
     from aggregator.search import create_triggers, python_tokens
 
     create_triggers(db.conn, python_tokens)
+
+
+@migrations()
+def m007_story_aggregates(db: sqlite_utils.Database) -> None:
+    """Per-story aggregates, so that one more copy of a story costs the same whatever the story's size.
+
+    ``story_slots`` counts, per story, how many of its copies have each value in each MinHash slot (a copy's
+    summed similarity to the others follows in O(k)); ``story_state`` holds the rest of the story's state as
+    JSON (aggregator/stories.py: claim counters, dates, ranked canonical candidates, representatives); the LSH
+    index keeps only the representatives. Built here from the existing copies.
+    """
+    from aggregator.dedup import is_traditional
+    from aggregator.store import settle_story
+
+    db.execute(
+        "CREATE TABLE story_slots (story_id INTEGER NOT NULL, slot INTEGER NOT NULL, value INTEGER NOT NULL, "
+        "n INTEGER NOT NULL, PRIMARY KEY (story_id, slot, value)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE story_state (story_id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+    db["copies"].add_column("traditional", int)  # 1 when the text is in traditional characters
+    conn = db.conn
+    last = 0
+    while batch := conn.execute(
+        "SELECT id, body FROM copies WHERE id > ? ORDER BY id LIMIT 1000", (last,)
+    ).fetchall():
+        conn.executemany(
+            "UPDATE copies SET traditional = ? WHERE id = ?",
+            [(int(is_traditional(body or "")), copy_id) for copy_id, body in batch],
+        )
+        last = batch[-1][0]
+    conn.execute("DELETE FROM lsh")  # settle_story indexes each story's representatives again
+    for (story_id,) in conn.execute("SELECT id FROM stories ORDER BY id").fetchall():
+        settle_story(conn, story_id, representatives=[], from_scratch=True)

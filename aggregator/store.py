@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +20,26 @@ import sqlite_utils
 
 from aggregator import search
 from aggregator.dedup import (
+    NUM_PERM,
     SIGNATURE_VERSION,
     Fingerprint,
     Match,
     compare,
     fingerprint,
     is_traditional,
-    normalize_text,
-    to_simplified,
 )
 from aggregator.schema import SchemaError, migrate
+from aggregator.stories import (
+    REPRESENTATIVES,
+    Copy,
+    StoryState,
+    canonical_rank,
+    match_record,
+    merge_representatives,
+    represents,
+    settle,
+    similarity,
+)
 
 
 class StoreError(Exception):
@@ -110,7 +118,6 @@ class CopyRecord:
     fingerprint: Fingerprint | None = None  # computed from body when not given
 
 
-MAX_CANDIDATES = 500  # bounds the work per page when a band key is shared by very many copies
 # outcomes of Store.add_copy, also the names of the store pipeline's stats
 NEW_STORY, NEW_COPY, UPDATED, UNCHANGED = "new_story", "new_copy", "updated_copy", "unchanged_copy"
 
@@ -172,7 +179,9 @@ class Store:
         """Store one copy and attach it to its story; returns (outcome, story id).
 
         Idempotent for an unchanged page. A copy that matches copies of several stories joins them into one
-        (union of clusters): the copy is evidence that they are the same article.
+        (union of clusters): the copy is evidence that they are the same article. A new copy costs the same
+        whatever the size of its story: it is verified against the story's representatives and updates the
+        story's aggregates (see aggregator/stories.py).
         """
         fp = copy.fingerprint or fingerprint(copy.body)
         if fp is None:
@@ -193,17 +202,13 @@ class Store:
                 )
                 return UNCHANGED, row[1]
             own_id, old_story = (row[0], row[1]) if row else (None, None)
-            matches = self._matches(conn, fp, exclude=own_id)
-            stories = sorted({story for _, story, _ in matches})
+            if row:
+                _detach(conn, own_id, old_story)
+            found = _matches(conn, fp, exclude=own_id)
+            stories = sorted({story for _, story, _ in found})
             if stories:
-                story_id = stories[0]
-                for other in stories[1:]:
-                    conn.execute("UPDATE copies SET story_id = ? WHERE story_id = ?", (story_id, other))
-                    conn.execute("DELETE FROM stories WHERE id = ?", (other,))
-                best_copy, _, best = max(
-                    matches, key=lambda m: (m[2].same_body, m[2].jaccard, m[2].containment)
-                )
-                match = {"with_copy": best_copy, "how": best.describe(), "joined_stories": stories}
+                story_id = _join(conn, stories)
+                match = match_record([(c, m) for c, _, m in found], stories)
                 outcome = NEW_COPY
             elif (
                 old_story is not None
@@ -213,11 +218,11 @@ class Store:
             ):
                 # the story's only copy changed: it stays the same story, under the same id (a feed item id)
                 story_id = old_story
-                match = {"how": "first copy of its story: no stored copy was similar enough"}
+                match = match_record([])
                 outcome = UPDATED
             else:
                 story_id = _new_story(conn, copy.fetched_at)
-                match = {"how": "first copy of its story: no stored copy was similar enough"}
+                match = match_record([])
                 outcome = NEW_STORY
             values = _copy_values(copy, story_id, fp, match)
             if row:
@@ -228,108 +233,76 @@ class Store:
                 cols = ", ".join(values)
                 marks = ", ".join(":" + k for k in values)
                 copy_id = conn.execute(f"INSERT INTO copies ({cols}) VALUES ({marks})", values).lastrowid
-            self._index(conn, copy_id, fp)
-            if old_story is not None and old_story != story_id and old_story not in stories:
-                self._refresh_story(conn, old_story)
-            self._refresh_story(conn, story_id)
+            _write_signature(conn, copy_id, fp)
+            if row:
+                # a changed page is rare: its stories are settled from all of their copies
+                _count_slots(conn, story_id, fp.full, +1)
+                settle_story(conn, story_id)
+                if old_story != story_id and _exists(conn, old_story):
+                    settle_story(conn, old_story)
+            else:
+                _attach(conn, story_id, _record(copy, copy_id, fp, values), fp, found)
             return outcome, story_id
-
-    def _matches(
-        self, conn: sqlite3.Connection, fp: Fingerprint, exclude: int | None
-    ) -> list[tuple[int, int, Match]]:
-        """Stored copies that are the same article as ``fp``: (copy id, story id, evidence)."""
-        found: dict[int, tuple[int, int, Match]] = {}
-        for copy_id, story_id in conn.execute(
-            "SELECT id, story_id FROM copies WHERE body_hash = ? AND id IS NOT ? LIMIT ?",
-            (fp.body_hash, exclude, MAX_CANDIDATES),
-        ):
-            found[copy_id] = (copy_id, story_id, Match(1.0, 1.0, True))
-        keys = fp.band_keys()
-        if keys:
-            marks = ",".join("?" * len(keys))
-            rows = conn.execute(
-                f"SELECT c.id, c.story_id, c.body_hash, s.size, s.full, s.head FROM signatures s "
-                f"JOIN copies c ON c.id = s.copy_id WHERE s.copy_id IN "
-                f"(SELECT DISTINCT copy_id FROM lsh WHERE key IN ({marks}) LIMIT ?) AND c.id IS NOT ?",
-                (*keys, MAX_CANDIDATES, exclude),
-            )
-            for copy_id, story_id, bhash, size, full, head in rows:
-                if copy_id in found:
-                    continue
-                evidence = compare(fp, Fingerprint.from_row(bhash, size, full, head))
-                if evidence.same_story:
-                    found[copy_id] = (copy_id, story_id, evidence)
-        return list(found.values())
-
-    def _index(self, conn: sqlite3.Connection, copy_id: int, fp: Fingerprint) -> None:
-        conn.execute("DELETE FROM lsh WHERE copy_id = ?", (copy_id,))
-        full, head = fp.to_blobs()
-        conn.execute(
-            "INSERT OR REPLACE INTO signatures (copy_id, version, size, full, head) VALUES (?, ?, ?, ?, ?)",
-            (copy_id, SIGNATURE_VERSION, fp.size, full, head),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO lsh (key, copy_id) VALUES (?, ?)", [(k, copy_id) for k in fp.band_keys()]
-        )
-
-    def _refresh_story(self, conn: sqlite3.Connection, story_id: int) -> None:
-        """Recompute a story's fields from all of its copies (or delete it when none is left)."""
-        cur = conn.execute(
-            "SELECT c.*, s.full AS sig, s.size AS sig_size FROM copies c LEFT JOIN signatures s ON s.copy_id = c.id WHERE c.story_id = ?",
-            (story_id,),
-        )
-        names = [d[0] for d in cur.description]
-        copies = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        if not copies:
-            conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
-            return
-        merged = merge_story(copies)
-        sets = ", ".join(f"{k} = :{k}" for k in merged)
-        conn.execute(f"UPDATE stories SET {sets} WHERE id = :id", {**merged, "id": story_id})
 
     def rebuild(self, progress=None) -> dict:
         """Recompute every signature and regroup every copy into stories, e.g. after SIGNATURE_VERSION changed.
 
-        Copies are replayed in the order they were first stored, so the result is what a fresh crawl of the same
-        pages would give; groups are merged with union-find. Story ids are kept where a story survives.
+        Copies are replayed in the order they were first stored, through the same matching rule as
+        ``add_copy`` (verified against each group's representatives; a copy that matches several groups joins
+        them, the largest keeping its representatives first), so the result is what a fresh crawl of the same
+        pages would give. Story ids are kept where a story survives.
         """
         with self.transaction() as conn:
             before = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
-            conn.execute("DELETE FROM lsh")
-            conn.execute("DELETE FROM signatures")
+            for table in ("lsh", "signatures", "story_slots", "story_state"):
+                conn.execute(f"DELETE FROM {table}")
             rows = conn.execute("SELECT id, story_id, body FROM copies ORDER BY id").fetchall()
             groups = UnionFind()
+            reps: dict[int, list[int]] = {}
+            size: dict[int, int] = {}
             for n, (copy_id, _, body) in enumerate(rows, 1):
                 fp = fingerprint(body or "") or fingerprint(f"copy {copy_id}")
-                matches = [m for m in self._matches(conn, fp, exclude=copy_id) if m[0] in groups]
+                found = _matches(conn, fp, exclude=copy_id, before=copy_id)
+                roots = sorted({groups.find(c) for c, _, _ in found}, key=lambda r: (-size[r], r))
                 groups.add(copy_id)
-                for other, _, _ in matches:
-                    groups.union(copy_id, other)
-                if matches:
-                    best_copy, _, best = max(matches, key=lambda m: (m[2].same_body, m[2].jaccard))
-                    match = {"with_copy": best_copy, "how": best.describe()}
-                else:
-                    match = {"how": "first copy of its story: no stored copy was similar enough"}
+                target, reps[copy_id], size[copy_id] = copy_id, [], 1
+                for other in roots:
+                    # the larger group keeps its representatives first, as Store.add_copy joins stories
+                    big, small = (other, target) if size[other] >= size[target] else (target, other)
+                    kept, dropped = merge_representatives(reps.pop(big), reps.pop(small))
+                    conn.executemany("DELETE FROM lsh WHERE copy_id = ?", [(d,) for d in dropped])
+                    total = size.pop(big) + size.pop(small)
+                    target = groups.union(big, small)
+                    reps[target], size[target] = kept, total
+                mine = [similarity(m) for c, _, m in found if c in set(reps[target])]
                 conn.execute(
-                    "UPDATE copies SET body_hash = ?, match = ? WHERE id = ?",
-                    (fp.body_hash, json.dumps(match, ensure_ascii=False), copy_id),
+                    "UPDATE copies SET body_hash = ?, match = ?, traditional = ? WHERE id = ?",
+                    (
+                        fp.body_hash,
+                        json.dumps(match_record([(c, m) for c, _, m in found]), ensure_ascii=False),
+                        int(is_traditional(body or "")),
+                        copy_id,
+                    ),
                 )
-                self._index(conn, copy_id, fp)
+                _write_signature(conn, copy_id, fp)
+                if fp.full is not None and represents(reps[target], max(mine, default=None)):
+                    _index(conn, copy_id, fp)
+                    reps[target].append(copy_id)
                 if progress:
                     progress(n, len(rows))
             old_story = {copy_id: story for copy_id, story, _ in rows}
-            taken: set[int] = set()
-            for members in sorted(groups.groups()):
+            taken: dict[int, int] = {}
+            for members in sorted(sorted(g) for g in groups.groups()):
                 # a group keeps the smallest old story id among its copies that no earlier group took
-                free = sorted({old_story[c] for c in members} - taken)
+                free = sorted({old_story[c] for c in members} - set(taken))
                 story_id = free[0] if free else _new_story(conn, "")
-                taken.add(story_id)
+                taken[story_id] = groups.find(members[0])
                 conn.executemany(
                     "UPDATE copies SET story_id = ? WHERE id = ?", [(story_id, c) for c in members]
                 )
             conn.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM copies)")
-            for story_id in taken:
-                self._refresh_story(conn, story_id)
+            for story_id, root in taken.items():
+                settle_story(conn, story_id, representatives=reps[root], from_scratch=True)
         return {"copies": len(rows), "stories_before": before, "stories_after": len(taken)}
 
     # reading
@@ -439,6 +412,7 @@ def _copy_values(copy: CopyRecord, story_id: int, fp: Fingerprint, match: dict) 
         "body_hash": fp.body_hash,
         "body_len": len(copy.body),
         "is_original": int(copy.is_original),
+        "traditional": int(is_traditional(copy.body)),
         "match": json.dumps(match, ensure_ascii=False),
         "fetched_at": copy.fetched_at,
         "first_seen": copy.fetched_at,
@@ -446,115 +420,318 @@ def _copy_values(copy: CopyRecord, story_id: int, fp: Fingerprint, match: dict) 
     }
 
 
-def merge_story(copies: list[dict]) -> dict:
-    """A story's fields from its copies.
+# matching and story aggregates: the SQL side of aggregator/stories.py
 
-    The canonical copy is the original publisher's own page when it was crawled; else, among the copies in
-    simplified characters and within 90 % of the largest, the most typical one (the highest mean similarity
-    to the others, so not one padded with ads), then the most complete (most distinct shingles), then the
-    earliest. The source is the copies' majority claim, counted across traditional and simplified forms;
-    bylines come from the copy with the fullest attribution, in the script of the story's text; the date is
-    the earliest credible one, at the most precise time shown for that day.
+
+def _matches(
+    conn: sqlite3.Connection, fp: Fingerprint, exclude: int | None, before: int | None = None
+) -> list[tuple[int, int, Match]]:
+    """Stored copies that are the same article as ``fp``: (copy id, story id, evidence).
+
+    Every copy with the same normalised text is in one story (it always joins them), so one of them is
+    enough; otherwise only the stories' representatives are in the LSH index, a bounded number per story, so a
+    crowded band returns one row per representative, never every copy of a wire story. ``before``: only copies
+    with smaller ids (rebuild replays them in that order).
     """
-    claims: dict[str, Counter] = {}
-    for c in copies:
-        if c["source"]:
-            claims.setdefault(normalize_text(c["source"]), Counter())[c["source"]] += 1
-    key = max(claims, key=lambda k: (claims[k].total(), len(k), k)) if claims else None
-
-    def original(c: dict) -> bool:
-        # hosted by the publisher, per the sources file, or by a site whose own name is the claimed source
-        site = normalize_text(c["site_name"] or "")
-        return bool(c["is_original"] or (key and site and (key in site or site in key)))
-
-    typical = _typicality(copies)
-    traditional = {c["id"]: is_traditional(c["body"] or "") for c in copies}
-    largest = max(c.get("sig_size") or 0 for c in copies)
-    canonical = min(
-        copies,
-        key=lambda c: (
-            not original(c),
-            traditional[c["id"]],  # readers get simplified text when any copy has it
-            (c.get("sig_size") or 0) < 0.9 * largest,  # a truncated copy never wins, however many agree
-            -typical[c["id"]],
-            -(c.get("sig_size") or 0),
-            c["fetched_at"],
-            c["id"],
-        ),
-    )
-    # print the publisher's own spelling when its page is here, else the form the copies use most
-    if key and original(canonical) and normalize_text(canonical["site_name"] or "") == key:
-        source = canonical["site_name"]
-    elif key:
-        forms = claims[key]
-        source = max(forms, key=lambda f: (not is_traditional(f), forms[f], f == canonical["source"], f))
-    else:
-        source = None
-    names = ("reporters", "correspondents", "editors")
-    bylines = max(
-        copies,
-        key=lambda c: (
-            sum(len(json.loads(c[n] or "[]")) for n in names),
-            original(c),
-            not traditional[c["id"]],
-            c is canonical,
-            -c["id"],
-        ),
-    )
-    people = {n: json.loads(bylines[n] or "[]") for n in names}
-    if traditional[bylines["id"]] and not traditional[canonical["id"]]:
-        # the fullest byline is on a traditional-character copy: print the names as the story's text does
-        people = {n: [to_simplified(name) for name in people[n]] for n in names}
-    dates = sorted(
-        (c["published"] for c in copies if _credible(c["published"], c["fetched_at"])), key=_instant
-    )
-    published = dates[0] if dates else None
-    if published and published[11:19] == "00:00:00":
-        # a copy that shows only the day is less precise than one that shows the time on that same day
-        timed = [d for d in dates if d[:10] == published[:10] and d[11:19] != "00:00:00"]
-        published = timed[0] if timed else published
-    return {
-        "url": canonical["url"],
-        "canonical_copy_id": canonical["id"],
-        "title": canonical["title"],
-        "body": canonical["body"],
-        "source": source,
-        "published": published,
-        **{n: json.dumps(people[n], ensure_ascii=False) for n in names},
-        "copies_count": len(copies),
-        "first_seen": min(c["first_seen"] for c in copies),
-        "last_seen": max(c["last_seen"] for c in copies),
-    }
-
-
-def _typicality(copies: list[dict]) -> dict[int, float]:
-    """Each copy's mean estimated Jaccard similarity to the story's other copies, to two decimals."""
-    sigs = {c["id"]: np.frombuffer(c["sig"], dtype=np.uint32) for c in copies if c.get("sig")}
-    out = {}
-    for c in copies:
-        mine = sigs.get(c["id"])
-        others = [sig for other, sig in sigs.items() if other != c["id"]]
-        out[c["id"]] = (
-            round(float(np.mean([np.mean(mine == o) for o in others])), 2)
-            if mine is not None and others
-            else 0.0
+    found: dict[int, tuple[int, int, Match]] = {}
+    limit = "AND id < ? " if before is not None else ""
+    same = conn.execute(
+        f"SELECT id, story_id FROM copies WHERE body_hash = ? AND id IS NOT ? {limit}ORDER BY id LIMIT 1",
+        (fp.body_hash, exclude, *([before] if before is not None else [])),
+    ).fetchone()
+    if same:
+        found[same[0]] = (same[0], same[1], Match(1.0, 1.0, True))
+    keys = fp.band_keys()
+    if keys:
+        marks = ",".join("?" * len(keys))
+        rows = conn.execute(
+            f"SELECT c.id, c.story_id, c.body_hash, s.size, s.full, s.head FROM signatures s "
+            f"JOIN copies c ON c.id = s.copy_id WHERE s.copy_id IN "
+            f"(SELECT DISTINCT copy_id FROM lsh WHERE key IN ({marks})) AND c.id IS NOT ?",
+            (*keys, exclude),
         )
+        for copy_id, story_id, bhash, size, full, head in rows:
+            if copy_id in found:
+                continue
+            evidence = compare(fp, Fingerprint.from_row(bhash, size, full, head))
+            if evidence.same_story:
+                found[copy_id] = (copy_id, story_id, evidence)
+    return list(found.values())
+
+
+def _write_signature(conn: sqlite3.Connection, copy_id: int, fp: Fingerprint) -> None:
+    full, head = fp.to_blobs()
+    conn.execute(
+        "INSERT OR REPLACE INTO signatures (copy_id, version, size, full, head) VALUES (?, ?, ?, ?, ?)",
+        (copy_id, SIGNATURE_VERSION, fp.size, full, head),
+    )
+
+
+def _index(conn: sqlite3.Connection, copy_id: int, fp: Fingerprint) -> None:
+    """Make a copy one of its story's representatives: its band keys go into the LSH index."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO lsh (key, copy_id) VALUES (?, ?)", [(k, copy_id) for k in fp.band_keys()]
+    )
+
+
+def _count_slots(conn: sqlite3.Connection, story_id: int, sig: np.ndarray | None, delta: int) -> int:
+    """Add (+1) or remove (-1) a signature to/from the story's slot counters. On adding, returns the number of
+    slots the signature shares with the story's other copies, summed over them: its typicality score."""
+    if sig is None:
+        return 0
+    rows = [(story_id, slot, int(v)) for slot, v in enumerate(sig)]
+    if delta < 0:
+        conn.executemany(
+            "UPDATE story_slots SET n = n - 1 WHERE story_id = ? AND slot = ? AND value = ?", rows
+        )
+        conn.executemany(
+            "DELETE FROM story_slots WHERE story_id = ? AND slot = ? AND value = ? AND n <= 0", rows
+        )
+        return 0
+    marks = ",".join(["(?, ?, ?, 1)"] * len(rows))
+    counts = conn.execute(
+        f"INSERT INTO story_slots (story_id, slot, value, n) VALUES {marks} "
+        "ON CONFLICT (story_id, slot, value) DO UPDATE SET n = n + 1 RETURNING n",
+        [x for r in rows for x in r],
+    ).fetchall()
+    return sum(n for (n,) in counts) - len(rows)
+
+
+def _scores(conn: sqlite3.Connection, story_id: int, sigs: dict[int, np.ndarray]) -> dict[int, int]:
+    """Typicality scores of some of a story's copies, from its slot counters (each copy counts itself once)."""
+    out = dict.fromkeys(sigs, -NUM_PERM)
+    for slot in range(NUM_PERM):
+        values = sorted({int(s[slot]) for s in sigs.values()})
+        counts = dict(
+            conn.execute(
+                f"SELECT value, n FROM story_slots WHERE story_id = ? AND slot = ? "
+                f"AND value IN ({','.join('?' * len(values))})",
+                (story_id, slot, *values),
+            ).fetchall()
+        )
+        for copy_id, sig in sigs.items():
+            out[copy_id] += counts.get(int(sig[slot]), 0)
     return out
 
 
-def _instant(iso: str) -> datetime:
-    dt = datetime.fromisoformat(iso)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+def _signatures(conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
+    rows = conn.execute(
+        f"SELECT copy_id, full FROM signatures WHERE full IS NOT NULL AND copy_id IN ({','.join('?' * len(ids))})",
+        ids,
+    )
+    return {copy_id: np.frombuffer(full, dtype=np.uint32) for copy_id, full in rows}
 
 
-def _credible(published: str | None, fetched_at: str) -> bool:
-    """A date after the page was fetched is a parsing mistake, not a publication date."""
-    if not published:
-        return False
-    try:
-        return _instant(published) <= _instant(fetched_at)
-    except ValueError:
-        return False
+def _load_state(conn: sqlite3.Connection, story_id: int) -> StoryState | None:
+    row = conn.execute("SELECT state FROM story_state WHERE story_id = ?", (story_id,)).fetchone()
+    return StoryState.from_json(row[0]) if row else None
+
+
+def _save_state(conn: sqlite3.Connection, story_id: int, state: StoryState) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO story_state (story_id, state) VALUES (?, ?)", (story_id, state.to_json())
+    )
+
+
+def _write_fields(conn: sqlite3.Connection, story_id: int, state: StoryState) -> None:
+    fields = state.fields()
+    (fields["body"],) = conn.execute(
+        "SELECT body FROM copies WHERE id = ?", (fields["canonical_copy_id"],)
+    ).fetchone()
+    sets = ", ".join(f"{k} = :{k}" for k in fields)
+    conn.execute(f"UPDATE stories SET {sets} WHERE id = :id", {**fields, "id": story_id})
+
+
+def _exists(conn: sqlite3.Connection, story_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is not None
+
+
+def _record(copy: CopyRecord, copy_id: int, fp: Fingerprint, values: dict) -> Copy:
+    return Copy(
+        id=copy_id,
+        url=copy.url,
+        title=copy.title,
+        source=copy.source,
+        site_name=copy.site_name,
+        published=copy.published,
+        fetched_at=copy.fetched_at,
+        reporters=list(copy.reporters),
+        correspondents=list(copy.correspondents),
+        editors=list(copy.editors),
+        is_original=bool(copy.is_original),
+        traditional=bool(values["traditional"]),
+        size=fp.size,
+        signed=fp.full is not None,
+    )
+
+
+def _attach(
+    conn: sqlite3.Connection, story_id: int, rec: Copy, fp: Fingerprint, found: list[tuple[int, int, Match]]
+) -> None:
+    """Count a new copy into its story's aggregates: O(k), whatever the story's size."""
+    rec.score = _count_slots(conn, story_id, fp.full, +1)
+    state = _load_state(conn, story_id)
+    if state is None:  # the story's first copy (or a story from before the aggregates): settle it whole
+        settle_story(conn, story_id)
+        return
+    agreement = {}
+    if fp.full is not None:
+        sigs = _signatures(conn, [c.id for c in state.candidates])
+        agreement = {copy_id: int(np.count_nonzero(sig == fp.full)) for copy_id, sig in sigs.items()}
+    due = state.add(rec, agreement)
+    reps = set(state.representatives)
+    covered = max((similarity(m) for c, _, m in found if c in reps), default=None)
+    if fp.full is not None and represents(state.representatives, covered):
+        _index(conn, rec.id, fp)
+        state.representatives.append(rec.id)
+    _save_state(conn, story_id, state)
+    if due:
+        settle_story(conn, story_id)
+        return
+    _write_fields(conn, story_id, state)
+    conn.execute(
+        "UPDATE stories SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE id = ?",
+        (rec.fetched_at, rec.fetched_at, story_id),
+    )
+
+
+def _detach(conn: sqlite3.Connection, copy_id: int, story_id: int) -> None:
+    """Take a changed copy out of its story's aggregates before it is matched again."""
+    sig = _signatures(conn, [copy_id]).get(copy_id)
+    _count_slots(conn, story_id, sig, -1)
+    conn.execute("DELETE FROM lsh WHERE copy_id = ?", (copy_id,))
+    state = _load_state(conn, story_id)
+    if state and copy_id in state.representatives:
+        state.representatives.remove(copy_id)
+        _save_state(conn, story_id, state)
+
+
+def _join(conn: sqlite3.Connection, stories: list[int]) -> int:
+    """Join stories into the largest one (each copy moves only when its story is the smaller: O(log n) times)."""
+    sizes = dict(
+        conn.execute(
+            f"SELECT id, copies_count FROM stories WHERE id IN ({','.join('?' * len(stories))})", stories
+        ).fetchall()
+    )
+    order = sorted(stories, key=lambda s: (-(sizes.get(s) or 0), s))
+    for other in order[1:]:
+        _merge(conn, other, order[0])
+    return order[0]
+
+
+def _merge(conn: sqlite3.Connection, small: int, big: int) -> None:
+    state, other = _load_state(conn, big), _load_state(conn, small)
+    conn.execute("UPDATE copies SET story_id = ? WHERE story_id = ?", (big, small))
+    conn.execute(
+        "INSERT INTO story_slots (story_id, slot, value, n) SELECT ?, slot, value, n FROM story_slots "
+        "WHERE story_id = ? ON CONFLICT (story_id, slot, value) DO UPDATE SET n = n + excluded.n",
+        (big, small),
+    )
+    conn.execute("DELETE FROM story_slots WHERE story_id = ?", (small,))
+    conn.execute(
+        "UPDATE stories SET first_seen = min(first_seen, (SELECT first_seen FROM stories WHERE id = :s)), "
+        "last_seen = max(last_seen, (SELECT last_seen FROM stories WHERE id = :s)) WHERE id = :b",
+        {"s": small, "b": big},
+    )
+    conn.execute("DELETE FROM story_state WHERE story_id = ?", (small,))
+    conn.execute("DELETE FROM stories WHERE id = ?", (small,))
+    if state is None or other is None:
+        settle_story(conn, big)
+        return
+    key = state.key
+    dropped = state.merge(other)
+    conn.executemany("DELETE FROM lsh WHERE copy_id = ?", [(d,) for d in dropped])
+    scores = _scores(conn, big, _signatures(conn, [c.id for c in state.candidates]))
+    for c in state.candidates:
+        c.score = scores.get(c.id, 0)
+    state.rank()
+    _save_state(conn, big, state)
+    if state.key != key:
+        settle_story(conn, big)
+
+
+def settle_story(
+    conn: sqlite3.Connection,
+    story_id: int,
+    representatives: list[int] | None = None,
+    from_scratch: bool = False,
+) -> None:
+    """Recompute a story's state and fields from all of its copies' metadata and signatures (no bodies but the
+    canonical one), or delete the story when none is left. Called when the story has doubled in size since it
+    last settled, when its majority claim changed, when a copy changed, and by rebuild and the migration
+    (``from_scratch``: the slot counters are rebuilt too)."""
+    rows = conn.execute(
+        "SELECT c.id, c.url, c.title, c.source, c.site_name, c.published, c.fetched_at, c.reporters, "
+        "c.correspondents, c.editors, c.is_original, c.traditional, c.body_hash, s.size, s.full, s.head, "
+        "c.first_seen, c.last_seen FROM copies c LEFT JOIN signatures s ON s.copy_id = c.id "
+        "WHERE c.story_id = ? ORDER BY c.id",
+        (story_id,),
+    ).fetchall()
+    if not rows:
+        for table, col in (("story_slots", "story_id"), ("story_state", "story_id"), ("stories", "id")):
+            conn.execute(f"DELETE FROM {table} WHERE {col} = ?", (story_id,))
+        return
+    copies = [
+        Copy(
+            id=r[0],
+            url=r[1],
+            title=r[2],
+            source=r[3],
+            site_name=r[4],
+            published=r[5],
+            fetched_at=r[6],
+            reporters=json.loads(r[7] or "[]"),
+            correspondents=json.loads(r[8] or "[]"),
+            editors=json.loads(r[9] or "[]"),
+            is_original=bool(r[10]),
+            traditional=bool(r[11]),
+            size=r[13] or 0,
+            signed=r[14] is not None,
+        )  # fmt: skip
+        for r in rows
+    ]
+    signed = [(c, r) for c, r in zip(copies, rows, strict=True) if c.signed]
+    matrix = np.stack([np.frombuffer(r[14], dtype=np.uint32) for _, r in signed]) if signed else None
+    if matrix is not None:
+        scores = np.full(len(signed), -NUM_PERM)
+        if from_scratch:
+            conn.execute("DELETE FROM story_slots WHERE story_id = ?", (story_id,))
+        for slot in range(NUM_PERM):
+            values, inverse, counts = np.unique(matrix[:, slot], return_inverse=True, return_counts=True)
+            scores += counts[inverse]
+            if from_scratch:
+                conn.executemany(
+                    "INSERT INTO story_slots (story_id, slot, value, n) VALUES (?, ?, ?, ?)",
+                    [(story_id, slot, int(v), int(n)) for v, n in zip(values, counts, strict=True)],
+                )
+        for (c, _), score in zip(signed, scores, strict=True):
+            c.score = int(score)
+    if representatives is None:
+        old = _load_state(conn, story_id)
+        ids = {c.id for c in copies}
+        representatives = [r for r in (old.representatives if old else []) if r in ids]
+    state = settle(copies, representatives)
+    if matrix is not None and represents(state.representatives, None):
+        # room for more representatives: the best-ranked copies that none of them covers
+        row_of = {c.id: i for i, (c, _) in enumerate(signed)}
+        key = state.key
+        for c, r in sorted(signed, key=lambda cr: canonical_rank(cr[0], key, state.largest, state.signed)):
+            if c.id in state.representatives:
+                continue
+            reps = [row_of[x] for x in state.representatives if x in row_of]
+            best = float((matrix[reps] == matrix[row_of[c.id]]).mean(axis=1).max()) if reps else None
+            if not represents(state.representatives, best):
+                if len(state.representatives) >= REPRESENTATIVES:
+                    break
+                continue
+            _index(conn, c.id, Fingerprint.from_row(r[12], r[13], r[14], r[15]))
+            state.representatives.append(c.id)
+    _save_state(conn, story_id, state)
+    _write_fields(conn, story_id, state)
+    conn.execute(
+        "UPDATE stories SET first_seen = ?, last_seen = ? WHERE id = ?",
+        (min(r[16] or "" for r in rows), max(r[17] or "" for r in rows), story_id),
+    )
 
 
 class UnionFind:
@@ -577,10 +754,12 @@ class UnionFind:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: int, b: int) -> None:
+    def union(self, a: int, b: int) -> int:
+        """Join the sets of a and b; returns the root of the joined set."""
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+        return min(ra, rb)
 
     def groups(self) -> list[list[int]]:
         out: dict[int, list[int]] = {}

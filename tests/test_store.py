@@ -88,7 +88,7 @@ def test_a_failed_write_leaves_the_database_as_it_was(store, monkeypatch):
     def boom(*a, **kw):
         raise RuntimeError("crash in the middle of a write")
 
-    monkeypatch.setattr(store, "_refresh_story", boom)
+    monkeypatch.setattr("aggregator.store.settle_story", boom)
     with pytest.raises(RuntimeError):
         store.add_copy(copy("http://b.test/2.html", body="另一篇文章。" * 10))
     monkeypatch.undo()
@@ -275,3 +275,67 @@ def test_a_corrected_title_or_byline_is_an_update_even_when_the_text_normalises_
     assert (outcome, again) == (UPDATED, story)
     (s,) = store.iter_stories()
     assert s["title"] == "更正后的标题" and s["reporters"] == ["郑莉莉"] and "," in s["body"]
+
+
+def _wire_copies() -> list[CopyRecord]:
+    """Thirty reposts of one article: footers, truncations, traditional characters, ads, claims, dates, bylines."""
+    import opencc
+
+    trad = opencc.OpenCC("s2t").convert(ARTICLE)
+    out = []
+    for i in range(30):
+        body = {
+            0: ARTICLE[: int(len(ARTICLE) * 0.6)] + "……阅读全文",
+            1: trad,
+            2: ARTICLE[:200] + "扫码关注我们的公众号，获取更多本地资讯。" + ARTICLE[200:],
+        }.get(i % 5, ARTICLE + f"\n（本文由第{i}号网站转载，编辑：王{i}）")
+        out.append(
+            copy(
+                f"http://p{(i * 7) % 30}.test/{i}.html",
+                body=body,
+                source=["武汉科技报", "武汉科技報", "网络"][i % 3],
+                reporters=[["郑莉莉"], [], ["郑莉莉", "朱勇进"]][i % 3],
+                published=[None, "2023-01-09T00:00:00+08:00", "2023-01-09T10:30:00+08:00"][i % 3],
+                site_name="武汉科技报" if i == 17 else f"第{i}资讯网",
+                fetched_at=f"2023-01-10T08:{i:02d}:00+00:00",
+            )
+        )
+    return out
+
+
+def test_the_same_copies_stored_in_another_order_give_the_same_story(tmp_path):
+    fields = ("title", "body", "url", "source", "published", "reporters", "correspondents", "editors")
+    results = []
+    for name, order in (("forward", 1), ("backward", -1)):
+        with Store(tmp_path / f"{name}.db") as s:
+            for c in _wire_copies()[::order]:
+                s.add_copy(c)
+            (story,) = s.iter_stories()
+            results.append({**{f: story[f] for f in fields}, "copies": len(story["copies"])})
+    assert results[0] == results[1]
+    assert results[0]["copies"] == 30 and results[0]["url"] == "http://p29.test/17.html"  # the original
+
+
+def test_a_database_from_before_the_story_aggregates_is_migrated(tmp_path):
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        for c in _wire_copies()[:12]:
+            s.add_copy(c)
+        s.add_copy(copy("http://cjrb.test/1.html", body=OTHER_REPORT))
+        before = list(s.iter_stories())
+    conn = sqlite3.connect(path)
+    # the schema as version 6 left it: no aggregates, every copy in the LSH index
+    conn.executescript(
+        "DROP TABLE story_slots; DROP TABLE story_state; ALTER TABLE copies DROP COLUMN traditional;"
+        "DELETE FROM _sqlite_migrations WHERE name = 'm007_story_aggregates';"
+    )
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert list(s.iter_stories()) == before
+        assert s.db.execute("SELECT count(DISTINCT story_id) FROM story_state").fetchone()[0] == 2
+        article = next(st["id"] for st in before if st["body"] != OTHER_REPORT)
+        assert s.add_copy(copy("http://late.test/1.html", body=ARTICLE + "\n（晚到的转载）")) == (
+            NEW_COPY,
+            article,
+        )
