@@ -60,13 +60,14 @@ TABLES = {
             "body_hash": "fingerprint of the normalised text",
             "body_len": "length of the text",
             "is_original": "1 when hosted by the original publisher itself",
+            "traditional": "1 when the text is in traditional characters",
             "fetched_at": "when the stored content was fetched",
             "first_seen": "when a crawl first saw this URL",
             "last_seen": "when a crawl last saw this URL",
         },
     },
 }
-HIDDEN = ("search_index", "search_seq", "search_charmap", "_sqlite_migrations")
+HIDDEN = ("search_index", "search_seq", "search_charmap", "_sqlite_migrations", "story_slots", "story_state")
 
 QUERIES = {
     "most_reposted": {
