@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
 
 from aggregator.discovery import canonical as canonical_url
 
@@ -83,10 +82,14 @@ def _hash(norm: str) -> str:
 
 @functools.cache
 def _permutations():
+    from datasketch import MinHash  # imported when first needed: reading commands (show, export) never sign
+
     return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
 
 
 def _minhash(shingles: set[str]) -> np.ndarray:
+    from datasketch import MinHash
+
     m = MinHash(
         num_perm=NUM_PERM, hashfunc=xxhash.xxh32_intdigest, permutations=_permutations(), scheme="affine32"
     )

@@ -30,7 +30,7 @@ from aggregator.dedup import (
 )
 from aggregator.schema import SchemaError, migrate
 from aggregator.stories import (
-    REPRESENTATIVES,
+    COVER,
     Copy,
     StoryState,
     canonical_rank,
@@ -714,18 +714,21 @@ def settle_story(
     if matrix is not None and represents(state.representatives, None):
         # room for more representatives: the best-ranked copies that none of them covers
         row_of = {c.id: i for i, (c, _) in enumerate(signed)}
+        best = np.zeros(len(signed))
+        for rep in state.representatives:
+            if rep in row_of:
+                best = np.maximum(best, (matrix == matrix[row_of[rep]]).mean(axis=1))
         key = state.key
-        for c, r in sorted(signed, key=lambda cr: canonical_rank(cr[0], key, state.largest, state.signed)):
-            if c.id in state.representatives:
+        uncovered = [cr for cr, b in zip(signed, best, strict=True) if b < COVER]
+        for c, r in sorted(uncovered, key=lambda cr: canonical_rank(cr[0], key, state.largest, state.signed)):
+            i = row_of[c.id]
+            if c.id in state.representatives or best[i] >= COVER:
                 continue
-            reps = [row_of[x] for x in state.representatives if x in row_of]
-            best = float((matrix[reps] == matrix[row_of[c.id]]).mean(axis=1).max()) if reps else None
-            if not represents(state.representatives, best):
-                if len(state.representatives) >= REPRESENTATIVES:
-                    break
-                continue
+            if not represents(state.representatives, float(best[i]) if state.representatives else None):
+                break
             _index(conn, c.id, Fingerprint.from_row(r[12], r[13], r[14], r[15]))
             state.representatives.append(c.id)
+            best = np.maximum(best, (matrix == matrix[i]).mean(axis=1))
     _save_state(conn, story_id, state)
     _write_fields(conn, story_id, state)
     conn.execute(

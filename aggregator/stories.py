@@ -16,6 +16,7 @@ candidate's score (``Copy.score``) in.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -60,9 +61,15 @@ class Copy:
 # originals
 
 
+@functools.lru_cache(maxsize=4096)
+def _site_key(site_name: str) -> str:
+    # a story settles by ranking all of its copies, most of them on a few thousand sites at most
+    return normalize_text(site_name)
+
+
 def names_source(site_name: str | None, claim: str | None) -> bool:
     """Whether a site's own name names a (normalised) claimed source, e.g. site "长江日报-长江网", claim "长江日报"."""
-    site = normalize_text(site_name or "")
+    site = _site_key(site_name or "")
     return bool(claim and site and (claim in site or site in claim))
 
 
@@ -103,7 +110,7 @@ def story_source(claims: dict[str, dict[str, int]], canonical: Copy) -> str | No
     key = claim_key(claims)
     if not key:
         return None
-    if is_original(canonical, key) and normalize_text(canonical.site_name or "") == key:
+    if is_original(canonical, key) and _site_key(canonical.site_name or "") == key:
         return canonical.site_name
     forms = claims[key]
     return max(forms, key=lambda f: (not is_traditional(f), forms[f], f == canonical.source, f))
