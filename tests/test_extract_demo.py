@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,14 @@ def extracted(portals, truth) -> dict[tuple[str, str], dict]:
     """(portal, path) -> the fields `aggregator extract --json` prints for that page."""
     pages = [(c["portal"], c["path"]) for s in truth["stories"] for c in s["copies"]]
     urls = [portals[portal] + path.lstrip("/") for portal, path in pages]
+    fields = _cli_extract(urls)
+    assert [f["input"] for f in fields] == urls
+    return dict(zip(pages, fields, strict=True))
+
+
+def _cli_extract(inputs: list[str]) -> list[dict]:
     proc = subprocess.run(
-        [sys.executable, "-m", "aggregator.cli", "extract", "--json", *urls],
+        [sys.executable, "-m", "aggregator.cli", "extract", "--json", *inputs],
         cwd=ROOT,
         env={k: v for k, v in os.environ.items() if k != "AGGREGATOR_DB"},
         capture_output=True,
@@ -28,9 +35,7 @@ def extracted(portals, truth) -> dict[tuple[str, str], dict]:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    fields = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [f["input"] for f in fields] == urls
-    return dict(zip(pages, fields, strict=True))
+    return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
 def test_bodies_start_with_the_first_sentence_on_every_portal(extracted, truth):
@@ -51,3 +56,22 @@ def test_a_dateline_in_the_text_still_gives_date_and_source(extracted, truth):
             if copy["portal"] == "cjrb":
                 fields = extracted[copy["portal"], copy["path"]]
                 assert fields["published"] == copy["date_shown"] and fields["source"] == "长江日报"
+
+
+def test_dates_without_a_year_take_the_year_of_the_url_and_the_footer(extracted, truth, portals, tmp_path):
+    """mapsite prints "发布时间：01-09 10:23" under /html/2023/0109/ with "© 2023" in the footer; the page is
+    fetched years later, which must not move it to the year of the fetch."""
+    copies = [c for s in truth["stories"] for c in s["copies"] if c["portal"] == "mapsite"]
+    yearless = [c for c in copies if c["date_shown"] is None]
+    assert len(yearless) == 4
+    for copy in copies:
+        _html, year, mmdd, _name = copy["path"].split("/", 4)[1:]
+        assert extracted["mapsite", copy["path"]]["published"][:10] == f"{year}-{mmdd[:2]}-{mmdd[2:]}"
+    # a saved page has no URL: the copyright year is the evidence
+    saved = []
+    for copy in yearless:
+        page = tmp_path / copy["path"].replace("/", "_")
+        page.write_bytes(urllib.request.urlopen(portals["mapsite"] + copy["path"].lstrip("/")).read())
+        saved.append(str(page))
+    for fields in _cli_extract(saved):
+        assert fields["published"].startswith("2023-01-"), fields["input"]

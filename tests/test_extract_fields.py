@@ -588,6 +588,64 @@ def test_year_less_date_takes_the_latest_year_not_after_the_fetch():
     )
 
 
+# --- the year of a date printed without one: the URL, then the copyright year, then the fetch time
+
+LATER = datetime(2026, 11, 25, 12, 0, tzinfo=CHINA_TZ)
+
+
+def _yearless(footer: str = "") -> str:
+    body = "<p>1月8日，记者从武汉新港管委会获悉，阳逻港集装箱吞吐量创历史新高，同比增长约12%。</p>" * 3
+    return article(info="发布时间：01-09 10:23", body=body).replace(
+        "</body>", f"<div class='copy'>{footer}</div></body>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "footer", "expected"),
+    [
+        ("http://x.cn/html/2023/0109/m3001.html", "", "2023-01-09T10:23:00+08:00"),  # the URL's date folder
+        (
+            "http://x.cn/news/20230109/n5008.shtml",
+            "江城热点 © 2025",
+            "2023-01-09T10:23:00+08:00",
+        ),  # URL first
+        ("http://x.cn/content/2023-01/09/content_1.html", "", "2023-01-09T10:23:00+08:00"),
+        (
+            "http://x.cn/2022/1231/a.html",
+            "",
+            "2023-01-09T10:23:00+08:00",
+        ),  # the nearest year to the URL's day
+        ("http://x.cn/html/2023/a.html", "", "2023-01-09T10:23:00+08:00"),  # a year folder bounds it
+        (
+            "http://x.cn/p/1045.html",
+            "江城热点 © 2023 <a href='/admin/'>登录</a>",
+            "2023-01-09T10:23:00+08:00",
+        ),
+        (
+            "http://x.cn/p/1045.html",
+            "Copyright &copy; 2005-2023 长江日报报业集团",
+            "2023-01-09T10:23:00+08:00",
+        ),
+        ("http://x.cn/p/1045.html", "版权所有 2021", "2021-01-09T10:23:00+08:00"),
+        ("http://x.cn/p/1045.html", "", "2026-01-09T10:23:00+08:00"),  # no evidence: the fetch year
+        (
+            "http://x.cn/p/1045.html",
+            "© 2030",
+            "2026-01-09T10:23:00+08:00",
+        ),  # a year after the fetch is no bound
+        (None, "© 2023", "2023-01-09T10:23:00+08:00"),
+    ],
+)
+def test_year_less_date_takes_its_year_from_url_and_copyright_before_the_clock(url, footer, expected):
+    assert extract(_yearless(footer), url, fetched_at=LATER).published == expected
+
+
+def test_year_from_the_url_never_makes_a_future_date():
+    fetched = datetime(2023, 1, 5, 12, 0, tzinfo=CHINA_TZ)
+    got = extract(_yearless(), "http://x.cn/html/2023/0104/a.html", fetched_at=fetched).published
+    assert got == "2022-01-09T10:23:00+08:00"
+
+
 # --- a 来源 line right before the byline block
 
 

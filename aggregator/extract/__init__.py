@@ -76,7 +76,9 @@ def extract(
     title = extract_title(tree, site_name=site_name, selector=selectors.title)
     main = find_main(tree, selector=selectors.body, title=title)
     attribution = parse_attribution(tree, main.paragraphs, main_node=main.node)
-    published = extract_published(tree, main_node=main.node, fetched_at=fetched_at, selector=selectors.date)
+    published = extract_published(
+        tree, main_node=main.node, fetched_at=fetched_at, selector=selectors.date, url=url
+    )
     body = clean_text("\n".join(attribution.paragraphs))
     is_article = main.is_article and bool(body)
     return Article(

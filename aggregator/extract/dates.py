@@ -7,6 +7,10 @@ labelled as the publication time ("发布时间：", "日期：", "发表于") o
 fields ("2023-01-09 08:30 来源：X"): dates in sentences ("1月7日下午", "2019年1月1日起施行") and other fields' dates
 ("成文日期：", "会议时间：") are what the story is about, so a page that shows no date of its own has none.
 
+A date printed without a year ("01-09 10:23") takes its year from the evidence on the page before the clock: a date
+in the URL's path (/html/2023/0109/) puts it in the year nearest that day, a copyright year (© 2023) is the latest
+year it can be in, and only then the fetch time; a page crawled years later must not move to the year of the crawl.
+
 Output is ISO 8601 with seconds. A page without a zone is read as China time (+08:00); a zone the page states is
 kept. When only the day is known the time is 00:00:00, so every result has the same shape and sorts correctly.
 """
@@ -14,7 +18,9 @@ kept. When only the day is known the time is 00:00:00, so every result has the s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from aggregator.extract.metadata import (
     extract_title,
@@ -117,24 +123,78 @@ def _zone(text: str | None) -> timezone:
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
 
 
-def _infer_year(mo: int, d: int, h: int, mi: int, ref: datetime) -> datetime | None:
-    """A date printed without a year ("01-09 10:23") is in the latest year that does not make it a future date."""
-    for year in range(ref.year, ref.year - 5, -1):
-        dt = _build(year, mo, d, h, mi)
-        if dt is not None and dt <= ref + timedelta(minutes=5):
-            return dt
-    return None
+# a CMS's date folder in the URL: /html/2023/0109/, /2023-01/09/, /20230109/, /2023/01/09/
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_URL_YEAR = re.compile(r"/((?:19|20)\d{2})/")
+# "Copyright © 2023", "© 2005-2023", "版权所有 2023": the page was made in or before the (last) year
+_COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|copyright|版权所有|版權所有)[^\d\n]{0,40}?((?:19|20)\d{2})(?:\s*[-–—~～至]\s*((?:19|20)\d{2}))?",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Years:
+    """Where a date printed without a year gets its year: near the URL's date, else in the latest year not after
+    the page's copyright year, else not after the fetch time (ref); never in the future of ref."""
+
+    ref: datetime
+    near: datetime | None = None  # the date in the URL's path
+    bound: datetime | None = None  # the end of the copyright year, or of the URL's year
+
+    def infer(self, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime | None:
+        latest = self.ref + timedelta(minutes=5)
+        if self.near is not None:
+            near = self.near
+            options = [
+                dt for y in (near.year - 1, near.year, near.year + 1) if (dt := _build(y, mo, d, h, mi))
+            ]
+            options = [dt for dt in options if dt <= latest]
+            return min(options, key=lambda dt: abs(dt - near), default=None)
+        if self.bound is not None:
+            latest = min(latest, self.bound)
+        for year in range(latest.year, latest.year - 5, -1):
+            dt = _build(year, mo, d, h, mi)
+            if dt is not None and dt <= latest:
+                return dt
+        return None
+
+
+def page_years(tree, url: str | None, ref: datetime) -> Years:
+    """The evidence of the year a page is from, for the dates it prints without one."""
+    if url:
+        parts = urlsplit(url)
+        where = parts.path + "?" + parts.query
+        if (m := _URL_DATE.search(where)) and (near := _build(*m.groups())) and near <= ref:
+            return Years(ref, near=near)
+        if (m := _URL_YEAR.search(where)) and (end := _build(m.group(1), 12, 31, 23, 59, 59)):
+            return Years(ref, bound=end)
+    if tree is not None:
+        years = []
+        for text in tree.xpath(
+            "//text()[contains(., '©') or contains(., 'opyright') or contains(., 'OPYRIGHT')"
+            " or contains(., '(c)') or contains(., '(C)') or contains(., '版权所有') or contains(., '版權所有')]"
+        ):
+            for m in _COPYRIGHT.finditer(str(text)):
+                years.append(int(m.group(2) or m.group(1)))
+        years = [y for y in years if _MIN_YEAR <= y <= ref.year]
+        if years:
+            return Years(ref, bound=_build(max(years), 12, 31, 23, 59, 59))
+    return Years(ref)
 
 
 def find_dates(
-    text: str, ref: datetime | None = None, allow_partial: bool = False
+    text: str, ref: datetime | None = None, allow_partial: bool = False, years: Years | None = None
 ) -> list[tuple[int, datetime, bool]]:
     """(position, datetime, labelled) for each date in text, in order of position."""
-    return [(start, dt, label == 1) for start, _end, dt, label in _find(text, ref, allow_partial)]
+    return [(start, dt, label == 1) for start, _end, dt, label in _find(text, ref, allow_partial, years)]
 
 
-def _find(text: str, ref: datetime | None, allow_partial: bool) -> list[tuple[int, int, datetime, int]]:
-    """(start, end, datetime, label) per date; label 1: the publication time, -1: another field's date, 0: none."""
+def _find(
+    text: str, ref: datetime | None, allow_partial: bool, years: Years | None = None
+) -> list[tuple[int, int, datetime, int]]:
+    """(start, end, datetime, label) per date; label 1: the publication time, -1: another field's date, 0: none.
+    Dates without a year are read only with ref (the fetch time), which bounds them; years says which year."""
     found: list[tuple[int, int, datetime, int]] = []
 
     def add(m, dt):
@@ -159,18 +219,21 @@ def _find(text: str, ref: datetime | None, allow_partial: bool) -> list[tuple[in
             h = str(int(h) % 12 + (12 if ampm.lower() == "pm" else 0))
         add(m, _build(y, mo, d, h, mi, sec))
     if ref is not None:
+        years = years or Years(ref)
         for m in _MD_TIME.finditer(text):
             mo, d, h, mi = (int(g) for g in m.groups())
-            add(m, _infer_year(mo, d, h, mi, ref))
+            add(m, years.infer(mo, d, h, mi))
         if allow_partial:
             for m in _MD_CJK.finditer(text):
                 if _LABEL.search(text[max(0, m.start() - 12) : m.start()]):  # "1月7日" alone is an event
-                    add(m, _infer_year(int(m.group(1)), int(m.group(2)), 0, 0, ref))
+                    add(m, years.infer(int(m.group(1)), int(m.group(2))))
     found.sort(key=lambda t: t[0])
     return found
 
 
-def _line_dates(line: str, ref: datetime, chrome: bool) -> list[tuple[datetime, bool]]:
+def _line_dates(
+    line: str, ref: datetime, chrome: bool, years: Years | None = None
+) -> list[tuple[datetime, bool]]:
     """(datetime, labelled) for the dates of one line that can be the page's own publication time.
 
     A date labelled as the publication time always counts. Otherwise the line must be a date stamp: nothing but
@@ -179,7 +242,7 @@ def _line_dates(line: str, ref: datetime, chrome: bool) -> list[tuple[datetime, 
     ("1月7日下午", "2019年1月1日起施行", "成文日期：…") is something the story is about, and so are the dates of a
     quoted document's metadata block.
     """
-    hits = [h for h in _find(line, ref, allow_partial=True) if _ok(h[2], ref) and h[3] >= 0]
+    hits = [h for h in _find(line, ref, True, years) if _ok(h[2], ref) and h[3] >= 0]
     if not hits or (not chrome and _DOC_FIELDS.search(line)):
         return []
     rest, at = [], 0
@@ -197,7 +260,7 @@ def _line_dates(line: str, ref: datetime, chrome: bool) -> list[tuple[datetime, 
     return [(dt, label == 1) for _s, _e, dt, label in hits if label == 1 or stamp]
 
 
-def parse_date(value: str | None, ref: datetime | None = None) -> datetime | None:
+def parse_date(value: str | None, ref: datetime | None = None, years: Years | None = None) -> datetime | None:
     """The first date in a short string (meta content, datetime attribute, info line)."""
     if not value:
         return None
@@ -207,7 +270,7 @@ def parse_date(value: str | None, ref: datetime | None = None) -> datetime | Non
             return datetime.fromtimestamp(int(value[:10]), tz=UTC)
         except (OverflowError, ValueError, OSError):
             return None
-    hits = find_dates(value[:200], ref, allow_partial=True)
+    hits = find_dates(value[:200], ref, allow_partial=True, years=years)
     return hits[0][1] if hits else None
 
 
@@ -242,11 +305,11 @@ def _structured_values(tree) -> list[str]:
     return values
 
 
-def _from_structured(tree, ref: datetime) -> datetime | None:
+def _from_structured(tree, ref: datetime, years: Years) -> datetime | None:
     """The most precise structured date: one with a zone beats one with only a time beats a bare day."""
     best, best_rank = None, -1
     for value in _structured_values(tree):
-        dt = parse_date(value, ref) or _parse_loose(value)
+        dt = parse_date(value, ref, years) or _parse_loose(value)
         if not _ok(dt, ref):
             continue
         rank = bool(_HAS_TIME.search(value)) + bool(_HAS_ZONE.search(value.strip()))
@@ -279,11 +342,15 @@ def _meta_dates(tree) -> list[str]:
     return [found[n] for n in _META_NAMES if n in found]
 
 
-def extract_published(tree, main_node=None, fetched_at=None, selector: str | None = None) -> str | None:
-    """ISO 8601 publication time, or None; fetched_at (default now) bounds it and completes year-less dates."""
+def extract_published(
+    tree, main_node=None, fetched_at=None, selector: str | None = None, url: str | None = None
+) -> str | None:
+    """ISO 8601 publication time, or None; fetched_at (default now) bounds it; the URL, the copyright year and
+    fetched_at, in that order, complete year-less dates."""
     ref = fetched_at or datetime.now(CHINA_TZ)
     if ref.tzinfo is None:
         ref = ref.replace(tzinfo=CHINA_TZ)
+    years = page_years(tree, url, ref)
     if selector:
         for node in select_nodes(tree, selector):
             text = (
@@ -291,12 +358,12 @@ def extract_published(tree, main_node=None, fetched_at=None, selector: str | Non
                 if isinstance(node, str)
                 else (node.get("datetime") or node.get("content") or node_text(node))
             )
-            if _ok(dt := parse_date(text, ref), ref):
+            if _ok(dt := parse_date(text, ref, years), ref):
                 return _iso(dt)
-    structured = _from_structured(tree, ref)
+    structured = _from_structured(tree, ref, years)
     if structured is not None and (structured.hour, structured.minute, structured.second) != (0, 0, 0):
         return _iso(structured)
-    printed = _printed(page_regions(tree, main_node, extract_title(tree)), ref)
+    printed = _printed(page_regions(tree, main_node, extract_title(tree)), ref, years)
     if structured is not None:
         # metadata that gives only the day: the info line often prints the same day with the time
         if printed is not None and printed.date() == structured.date():
@@ -307,22 +374,22 @@ def extract_published(tree, main_node=None, fetched_at=None, selector: str | Non
     for node in _before_main_end(tree, main_node):
         if node.tag != "time" or not node.get("datetime") or in_teaser(node):
             continue
-        if _ok(dt := parse_date(node.get("datetime"), ref), ref):
+        if _ok(dt := parse_date(node.get("datetime"), ref, years), ref):
             return _iso(dt)
-    return _first_labelled(tree, main_node, ref)
+    return _first_labelled(tree, main_node, ref, years)
 
 
-def _printed(regions, ref: datetime) -> datetime | None:
+def _printed(regions, ref: datetime, years: Years) -> datetime | None:
     """The date printed for the page: the info line near the headline wins over anything in the body, and in
     each a date labelled as the publication time over an unlabelled stamp."""
     for lines, chrome in ((regions.info, True), (regions.head, False)):
-        hits = [h for line in lines for h in _line_dates(line, ref, chrome)]
+        hits = [h for line in lines for h in _line_dates(line, ref, chrome, years)]
         if hits:
             return ([dt for dt, labelled in hits if labelled] or [hits[0][0]])[0]
     return None
 
 
-def _first_labelled(tree, main_node, ref: datetime) -> str | None:
+def _first_labelled(tree, main_node, ref: datetime, years: Years) -> str | None:
     """Last resort when the headline/body split failed: the first "发布时间：…" outside any teaser container.
 
     The story's own info line precedes related-article lists in document order, so the scan stops at the end of
@@ -338,9 +405,11 @@ def _first_labelled(tree, main_node, ref: datetime) -> str | None:
         if "：" not in line and ":" not in line or in_teaser(el) or _in_link(el):
             continue
         if el in in_main:  # inside the story, only what the body rule accepts as the page's own date
-            hits = [dt for dt, labelled in _line_dates(line, ref, chrome=False) if labelled]
+            hits = [dt for dt, labelled in _line_dates(line, ref, False, years) if labelled]
         else:
-            hits = [dt for _pos, dt, labelled in find_dates(line, ref) if labelled and _ok(dt, ref)]
+            hits = [
+                dt for _pos, dt, labelled in find_dates(line, ref, years=years) if labelled and _ok(dt, ref)
+            ]
         if hits:
             return _iso(hits[0])
     return None
