@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 from aggregator.extract import Selectors
 
+# the one way a selector is run, here to check it and in extraction to use it (the spider imports is_xpath here)
+from aggregator.extract.dom import is_xpath, selector_error  # noqa: F401
+
 KINDS = ("portal", "feed", "sitemap")
 _KEYS = {
     "name",
@@ -32,6 +35,8 @@ _KEYS = {
     "revisit",
 }
 _SELECTOR_KEYS = {"article_links", "title", "body", "date"}
+# the body and the links are elements; a title or date may also be text (h1::text, span::attr(title))
+_ELEMENT_SELECTORS = {"article_links", "body"}
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -185,9 +190,9 @@ def _parse_entry(entry: dict, fail) -> Source:
             )
         if not isinstance(value, str) or not value.strip():
             fail(f"source {name!r}: selector {key!r} must be a non-empty string", key)
-        error = _selector_error(value)
+        error = selector_error(value, elements=key in _ELEMENT_SELECTORS)
         if error:
-            fail(f"source {name!r}: selector {key!r} is not valid CSS or XPath: {error}", key)
+            fail(f"source {name!r}: selector {key!r} {error}", key)
     return Source(
         name=name,
         kind=kind,
@@ -204,24 +209,6 @@ def _parse_entry(entry: dict, fail) -> Source:
         selectors=Selectors(**sel),
         revisit=str(revisit) if revisit is not None else None,
     )
-
-
-def _selector_error(expr: str) -> str | None:
-    from parsel import Selector
-
-    probe = Selector(text="<html></html>")
-    try:
-        if is_xpath(expr):
-            probe.xpath(expr)
-        else:
-            probe.css(expr)
-    except Exception as exc:  # parsel raises several types for bad expressions
-        return str(exc) or type(exc).__name__
-    return None
-
-
-def is_xpath(expr: str) -> bool:
-    return expr.lstrip().startswith(("/", "("))
 
 
 def _line_of(lines: list[str], key: str | None, start: int, end: int) -> int:

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from lxml import etree
+from aggregator.extract.dom import select_values
 
 __all__ = [
     "clean_title",
@@ -53,14 +53,8 @@ _SITE_HINT = re.compile(
 
 
 def select_nodes(tree, selector: str) -> list:
-    """Nodes matching a CSS selector, or an XPath expression when it starts with '/' or '('; [] when invalid."""
-    try:
-        if selector.lstrip().startswith(("/", "(")):
-            found = tree.xpath(selector)
-            return found if isinstance(found, list) else [found]
-        return tree.cssselect(selector)
-    except (etree.XPathError, ValueError, SyntaxError, Exception):  # noqa: BLE001 - bad site config must not crash
-        return []
+    """Elements and strings (::text, ::attr(), text(), @attr) a per-site selector selects; see dom.run_selector."""
+    return select_values(tree, selector)
 
 
 def node_text(node) -> str:
