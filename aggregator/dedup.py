@@ -6,13 +6,15 @@ normalised text is shingled into character 5-grams and summarised by two MinHash
 one of the whole text, and one of its first ~200 characters, which finds copies truncated to their first part.
 Signatures are cut into LSH bands whose keys the store indexes; candidates that share a band are then verified by
 estimated Jaccard similarity, or by containment of the shorter text in the longer one (truncated copies, copies
-with inserted ads).
+with inserted ads), unless the numbers that fill the same slots of both texts differ (aggregator/specifics.py):
+two days of a templated report share their words, not their specifics.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ import numpy as np
 import xxhash
 
 from aggregator.discovery import canonical as canonical_url
+from aggregator.specifics import Slots, conflicts, decisive, describe, slots
 
 __all__ = [
     "Fingerprint",
@@ -35,7 +38,7 @@ __all__ = [
 
 # bump when the normaliser, the shingles, the signatures or the grouping rule change: `aggregator rebuild`
 # recomputes stored ones
-SIGNATURE_VERSION = 2  # 2: stories matched against their representatives only
+SIGNATURE_VERSION = 3  # 2: stories matched against their representatives only; 3: conflicting specifics
 NUM_PERM = 128
 BANDS, ROWS = 32, 4  # full-text signature: a pair at Jaccard 0.5 shares a band with probability 0.87
 HEAD_BANDS = 16  # head signature, first HEAD_BANDS * ROWS values: truncated copies share almost all of them
@@ -109,6 +112,7 @@ class Fingerprint:
     size: int  # distinct shingles of the whole text
     full: np.ndarray | None  # uint32[NUM_PERM]; None for texts too short to sign
     head: np.ndarray | None
+    slots: Slots | None = None  # the numbers in the text and their contexts (aggregator/specifics.py)
 
     def band_keys(self) -> list[int]:
         """LSH keys (signed 64-bit, as SQLite stores integers) of both signatures."""
@@ -123,10 +127,17 @@ class Fingerprint:
             return None, None
         return self.full.tobytes(), self.head.tobytes()
 
+    def slots_json(self) -> str | None:
+        return (
+            None if self.slots is None else json.dumps(self.slots, ensure_ascii=False, separators=(",", ":"))
+        )
+
     @classmethod
-    def from_row(cls, body_hash: str, size: int, full: bytes | None, head: bytes | None) -> Fingerprint:
+    def from_row(
+        cls, body_hash: str, size: int, full: bytes | None, head: bytes | None, slots: str | None = None
+    ) -> Fingerprint:
         as_array = (lambda b: np.frombuffer(b, dtype=np.uint32)) if full else (lambda b: None)
-        return cls(body_hash, size, as_array(full), as_array(head))
+        return cls(body_hash, size, as_array(full), as_array(head), json.loads(slots) if slots else None)
 
 
 def _band_key(band: int, values: np.ndarray) -> int:
@@ -140,7 +151,8 @@ def fingerprint(text: str) -> Fingerprint | None:
     shingles = _shingles(norm)
     if len(shingles) < MIN_SHINGLES:
         return Fingerprint(_hash(norm), len(shingles), None, None)
-    return Fingerprint(_hash(norm), len(shingles), _minhash(shingles), _minhash(_shingles(norm[:HEAD_CHARS])))
+    full, head = _minhash(shingles), _minhash(_shingles(norm[:HEAD_CHARS]))
+    return Fingerprint(_hash(norm), len(shingles), full, head, slots(norm))
 
 
 @dataclass(frozen=True)
@@ -150,15 +162,26 @@ class Match:
     jaccard: float
     containment: float  # of the smaller text in the larger one
     same_body: bool
+    differ: str | None = None  # the specifics that make similar texts different stories ("1日 vs 2日")
+
+    @property
+    def similar(self) -> bool:
+        return self.same_body or self.jaccard >= JACCARD_MIN or self.containment >= CONTAINMENT_MIN
 
     @property
     def same_story(self) -> bool:
-        return self.same_body or self.jaccard >= JACCARD_MIN or self.containment >= CONTAINMENT_MIN
+        return self.similar and not self.differ
+
+    @property
+    def kept_apart(self) -> bool:
+        """Similar text, but different specifics: a templated report of another day, another follow-up."""
+        return self.similar and bool(self.differ)
 
     def describe(self) -> str:
         if self.same_body:
             return "same text"
-        return f"jaccard {self.jaccard:.2f}, containment {self.containment:.2f}"
+        text = f"jaccard {self.jaccard:.2f}, containment {self.containment:.2f}"
+        return f"{text}; specifics differ: {self.differ}" if self.differ else text
 
 
 def compare(a: Fingerprint, b: Fingerprint) -> Match:
@@ -169,4 +192,9 @@ def compare(a: Fingerprint, b: Fingerprint) -> Match:
     j = float(np.mean(a.full == b.full))
     # |A∩B| = J(|A|+|B|)/(1+J), so the containment of the smaller set follows from J and the two sizes
     inter = j * (a.size + b.size) / (1 + j)
-    return Match(round(j, 3), round(min(1.0, inter / min(a.size, b.size)), 3), False)
+    match = Match(round(j, 3), round(min(1.0, inter / min(a.size, b.size)), 3), False)
+    if match.similar and a.slots and b.slots:
+        agree, found = conflicts(a.slots, b.slots)
+        if decisive(agree, found):
+            return Match(match.jaccard, match.containment, False, describe(found))
+    return match

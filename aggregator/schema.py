@@ -207,3 +207,10 @@ def m007_story_aggregates(db: sqlite_utils.Database) -> None:
     conn.execute("DELETE FROM lsh")  # settle_story indexes each story's representatives again
     for (story_id,) in conn.execute("SELECT id FROM stories ORDER BY id").fetchall():
         settle_story(conn, story_id, representatives=[], from_scratch=True)
+
+
+@migrations()
+def m008_specifics(db: sqlite_utils.Database) -> None:
+    # the numbers of each signed copy and their contexts (aggregator/specifics.py), so that a templated report
+    # of another day is kept apart; copies signed before have none until `aggregator rebuild`
+    db["signatures"].add_column("slots", str)

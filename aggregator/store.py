@@ -204,11 +204,19 @@ class Store:
             own_id, old_story = (row[0], row[1]) if row else (None, None)
             if row:
                 _detach(conn, own_id, old_story)
-            found = _matches(conn, fp, exclude=own_id)
+            found, apart = _verdicts(
+                conn,
+                fp,
+                _candidates(conn, fp, exclude=own_id),
+                lambda _, story: story,
+                lambda story: state.representatives if (state := _load_state(conn, story)) else [],
+                exclude=own_id,
+            )
             stories = sorted({story for _, story, _ in found})
+            kept_apart = [(c, m) for c, _, m in apart]
             if stories:
                 story_id = _join(conn, stories)
-                match = match_record([(c, m) for c, _, m in found], stories)
+                match = match_record([(c, m) for c, _, m in found], stories, kept_apart)
                 outcome = NEW_COPY
             elif (
                 old_story is not None
@@ -218,11 +226,11 @@ class Store:
             ):
                 # the story's only copy changed: it stays the same story, under the same id (a feed item id)
                 story_id = old_story
-                match = match_record([])
+                match = match_record([], kept_apart=kept_apart)
                 outcome = UPDATED
             else:
                 story_id = _new_story(conn, copy.fetched_at)
-                match = match_record([])
+                match = match_record([], kept_apart=kept_apart)
                 outcome = NEW_STORY
             values = _copy_values(copy, story_id, fp, match)
             if row:
@@ -262,8 +270,14 @@ class Store:
             size: dict[int, int] = {}
             for n, (copy_id, _, body) in enumerate(rows, 1):
                 fp = fingerprint(body or "") or fingerprint(f"copy {copy_id}")
-                found = _matches(conn, fp, exclude=copy_id, before=copy_id)
-                roots = sorted({groups.find(c) for c, _, _ in found}, key=lambda r: (-size[r], r))
+                found, apart = _verdicts(
+                    conn,
+                    fp,
+                    _candidates(conn, fp, exclude=copy_id, before=copy_id),
+                    lambda c, _: groups.find(c),
+                    lambda root: reps[root],
+                )
+                roots = sorted({root for _, root, _ in found}, key=lambda r: (-size[r], r))
                 groups.add(copy_id)
                 target, reps[copy_id], size[copy_id] = copy_id, [], 1
                 for other in roots:
@@ -279,7 +293,12 @@ class Store:
                     "UPDATE copies SET body_hash = ?, match = ?, traditional = ? WHERE id = ?",
                     (
                         fp.body_hash,
-                        json.dumps(match_record([(c, m) for c, _, m in found]), ensure_ascii=False),
+                        json.dumps(
+                            match_record(
+                                [(c, m) for c, _, m in found], kept_apart=[(c, m) for c, _, m in apart]
+                            ),
+                            ensure_ascii=False,
+                        ),
                         int(is_traditional(body or "")),
                         copy_id,
                     ),
@@ -423,10 +442,11 @@ def _copy_values(copy: CopyRecord, story_id: int, fp: Fingerprint, match: dict) 
 # matching and story aggregates: the SQL side of aggregator/stories.py
 
 
-def _matches(
+def _candidates(
     conn: sqlite3.Connection, fp: Fingerprint, exclude: int | None, before: int | None = None
 ) -> list[tuple[int, int, Match]]:
-    """Stored copies that are the same article as ``fp``: (copy id, story id, evidence).
+    """Stored copies whose text is similar to ``fp``: (copy id, story id, evidence), including those whose
+    specifics differ (the caller keeps their stories apart).
 
     Every copy with the same normalised text is in one story (it always joins them), so one of them is
     enough; otherwise only the stories' representatives are in the LSH index, a bounded number per story, so a
@@ -445,25 +465,61 @@ def _matches(
     if keys:
         marks = ",".join("?" * len(keys))
         rows = conn.execute(
-            f"SELECT c.id, c.story_id, c.body_hash, s.size, s.full, s.head FROM signatures s "
+            f"SELECT c.id, c.story_id, {_SIGNATURE_COLUMNS} FROM signatures s "
             f"JOIN copies c ON c.id = s.copy_id WHERE s.copy_id IN "
             f"(SELECT DISTINCT copy_id FROM lsh WHERE key IN ({marks})) AND c.id IS NOT ?",
             (*keys, exclude),
         )
-        for copy_id, story_id, bhash, size, full, head in rows:
+        for copy_id, story_id, *sig in rows:
             if copy_id in found:
                 continue
-            evidence = compare(fp, Fingerprint.from_row(bhash, size, full, head))
-            if evidence.same_story:
+            evidence = compare(fp, Fingerprint.from_row(*sig))
+            if evidence.similar:
                 found[copy_id] = (copy_id, story_id, evidence)
     return list(found.values())
+
+
+_SIGNATURE_COLUMNS = "c.body_hash, s.size, s.full, s.head, s.slots"
+
+
+def _verdicts(conn, fp: Fingerprint, candidates, group_of, representatives_of, exclude: int | None = None):
+    """Which groups (stories) a copy joins: ([(copy, group, evidence)] it joins, [(copy, group, evidence)] kept
+    apart).
+
+    A group is joined when one of its copies is the same story and none of its representatives holds
+    specifics that differ from the copy's: the copy must fit the story as a whole, so a chain of similar
+    texts (day 1 ~ day 2 ~ day 3 of a templated report) cannot walk from one story into the next. The same
+    normalised text always joins. Representatives are bounded per story, so this costs the same for a wire
+    story of 5,000 copies as for one of 5.
+    """
+    by_group: dict[int, list[tuple[int, Match]]] = {}
+    for copy_id, story_id, evidence in candidates:
+        by_group.setdefault(group_of(copy_id, story_id), []).append((copy_id, evidence))
+    joined, apart = [], []
+    for group, items in sorted(by_group.items()):
+        if not any(m.same_body for _, m in items):
+            seen = {c for c, _ in items}
+            others = [r for r in representatives_of(group) if r not in seen and r != exclude]
+            if others:
+                rows = conn.execute(
+                    f"SELECT c.id, {_SIGNATURE_COLUMNS} FROM signatures s JOIN copies c ON c.id = s.copy_id "
+                    f"WHERE s.copy_id IN ({','.join('?' * len(others))})",
+                    others,
+                )
+                items += [(copy_id, compare(fp, Fingerprint.from_row(*sig))) for copy_id, *sig in rows]
+            differ = [(c, m) for c, m in items if m.kept_apart]
+            if differ:
+                apart += [(c, group, m) for c, m in differ]
+                continue
+        joined += [(c, group, m) for c, m in items if m.same_story]
+    return joined, apart
 
 
 def _write_signature(conn: sqlite3.Connection, copy_id: int, fp: Fingerprint) -> None:
     full, head = fp.to_blobs()
     conn.execute(
-        "INSERT OR REPLACE INTO signatures (copy_id, version, size, full, head) VALUES (?, ?, ?, ?, ?)",
-        (copy_id, SIGNATURE_VERSION, fp.size, full, head),
+        "INSERT OR REPLACE INTO signatures (copy_id, version, size, full, head, slots) VALUES (?, ?, ?, ?, ?, ?)",
+        (copy_id, SIGNATURE_VERSION, fp.size, full, head, fp.slots_json()),
     )
 
 

@@ -28,6 +28,9 @@ REPRESENTATIVES = 12  # copies per story in the LSH index; a new copy is verifie
 COVER = 0.9  # a copy at least this similar to a representative adds nothing to the index
 NAMES = ("reporters", "correspondents", "editors")
 FIRST_COPY = "first copy of its story: no stored copy was similar enough"
+KEPT_APART_FIRST = (
+    "first copy of its story: the similar copies hold different specifics (another day's report)"
+)
 
 
 @dataclass
@@ -210,13 +213,28 @@ def best_match(matches: list[tuple[int, Match]]) -> tuple[int, Match]:
     return max(matches, key=lambda m: (m[1].same_body, m[1].jaccard, m[1].containment, -m[0]))
 
 
-def match_record(matches: list[tuple[int, Match]], joined: list[int] | None = None) -> dict:
-    if not matches:
-        return {"how": FIRST_COPY}
-    copy_id, how = best_match(matches)
-    out = {"with_copy": copy_id, "how": how.describe()}
+KEPT_APART = 3  # similar copies whose specifics differ, recorded for `explain`
+
+
+def match_record(
+    matches: list[tuple[int, Match]],
+    joined: list[int] | None = None,
+    kept_apart: list[tuple[int, Match]] | None = None,
+) -> dict:
+    """The evidence stored with a copy: the copy it joined by, the stories it joined, and the similar copies
+    it was kept apart from because their specifics differ (the most similar first)."""
+    if matches:
+        copy_id, how = best_match(matches)
+        out = {"with_copy": copy_id, "how": how.describe()}
+    elif kept_apart:
+        out = {"how": KEPT_APART_FIRST}
+    else:
+        out = {"how": FIRST_COPY}
     if joined:
         out["joined_stories"] = joined
+    if kept_apart:
+        closest = sorted(kept_apart, key=lambda m: (-m[1].jaccard, -m[1].containment, m[0]))[:KEPT_APART]
+        out["kept_apart"] = [{"copy": c, "how": m.describe()} for c, m in closest]
     return out
 
 

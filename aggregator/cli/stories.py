@@ -49,9 +49,19 @@ def cmd_explain(args) -> int:
                 [args.id],
             )
         )
+        # the stories of the similar copies each copy was kept apart from, as they are now
+        for c in copies:
+            c["match"] = json.loads(c["match"] or "{}")
+            c["canonical"] = c["url"] == story[2]
+        apart = sorted({k["copy"] for c in copies for k in c["match"].get("kept_apart", [])})
+        story_of = dict(
+            store.db.execute(
+                f"SELECT id, story_id FROM copies WHERE id IN ({','.join('?' * len(apart))})", apart
+            ).fetchall()
+        )
     for c in copies:
-        c["match"] = json.loads(c["match"] or "{}")
-        c["canonical"] = c["url"] == story[2]
+        for k in c["match"].get("kept_apart", []):
+            k["story"] = story_of.get(k["copy"])
     if args.json:
         print(json_for_terminal({"id": story[0], "title": story[1], "copies": copies}, indent=2))
         return 0
@@ -68,6 +78,9 @@ def cmd_explain(args) -> int:
             f"    joined by {how}"
             + (f" with copy {c['match']['with_copy']}" if "with_copy" in c["match"] else "")
         )
+        for k in c["match"].get("kept_apart", []):
+            where = f"story {k['story']}" if k["story"] is not None else "deleted since"
+            print(f"    kept apart from copy {k['copy']} ({where}): {k['how']}")
     return 0
 
 
