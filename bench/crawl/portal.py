@@ -215,56 +215,66 @@ class _Text:
         ]
 
 
+def new_original(rng: random.Random, text: _Text, start: date) -> Article:
+    """An original article (id 0 until numbered), dated within 180 days from ``start``."""
+    return Article(
+        id=0,
+        cat=rng.choice(CATEGORIES)[0],
+        day=start + timedelta(days=rng.randint(0, 180)),
+        title=text.fill(rng.choice(TITLES)),
+        paragraphs=text.paragraphs(),
+        source=rng.choice(PAPERS),
+        reporters=[text.name() for _ in range(rng.randint(1, 3))],
+        correspondents=[text.name() for _ in range(rng.randint(0, 2))],
+        editors=[text.name()],
+    )
+
+
+def new_repost(rng: random.Random, text: _Text, orig: Article) -> Article:
+    """A repost of ``orig``: half-width punctuation, truncated, an inserted ad, or half-width and truncated;
+    ``repost_of`` is ``id(orig)`` until numbered."""
+    kind = rng.choice(["halfwidth", "truncated", "ad", "halfwidth+truncated"])
+    paras = list(orig.paragraphs)
+    if "truncated" in kind:
+        keep = max(3, round(len(paras) * rng.uniform(0.6, 0.85)))
+        paras = paras[:keep]
+        paras[-1] = paras[-1][: max(20, int(len(paras[-1]) * 0.6))] + "……"
+    if kind == "ad":
+        paras.insert(rng.randint(1, len(paras) - 1), rng.choice(ADS).format(site=SITE))
+    if "halfwidth" in kind:
+        paras = [p.translate(_HALF) for p in paras]
+    return Article(
+        id=0,
+        cat=orig.cat if rng.random() < 0.7 else rng.choice(CATEGORIES)[0],
+        day=orig.day + timedelta(days=rng.randint(0, 3)),
+        title=("【转载】" + orig.title) if rng.random() < 0.3 else orig.title,
+        paragraphs=paras,
+        source=orig.source,
+        reporters=list(orig.reporters) if rng.random() < 0.7 else [],
+        correspondents=list(orig.correspondents) if rng.random() < 0.5 else [],
+        editors=[text.name()],
+        repost_of=id(orig),  # resolved to the article id by number()
+        repost_kind=kind,
+        mangled_source=rng.random() < 0.5,
+    )
+
+
 def generate(pages: int = 5000, seed: int = 7) -> list[Article]:
     """``pages`` article pages, ``round(pages * REPOST_SHARE)`` of them reposts, ids in date order."""
     rng = random.Random(seed)
     text = _Text(rng)
     reposts = round(pages * REPOST_SHARE)
     start = date(2023, 1, 1)
-    drafts: list[Article] = []
-    for _ in range(pages - reposts):
-        drafts.append(
-            Article(
-                id=0,
-                cat=rng.choice(CATEGORIES)[0],
-                day=start + timedelta(days=rng.randint(0, 180)),
-                title=text.fill(rng.choice(TITLES)),
-                paragraphs=text.paragraphs(),
-                source=rng.choice(PAPERS),
-                reporters=[text.name() for _ in range(rng.randint(1, 3))],
-                correspondents=[text.name() for _ in range(rng.randint(0, 2))],
-                editors=[text.name()],
-            )
-        )
+    drafts: list[Article] = [new_original(rng, text, start) for _ in range(pages - reposts)]
     originals = list(drafts)
     for _ in range(reposts):
-        orig = rng.choice(originals)
-        kind = rng.choice(["halfwidth", "truncated", "ad", "halfwidth+truncated"])
-        paras = list(orig.paragraphs)
-        if "truncated" in kind:
-            keep = max(3, round(len(paras) * rng.uniform(0.6, 0.85)))
-            paras = paras[:keep]
-            paras[-1] = paras[-1][: max(20, int(len(paras[-1]) * 0.6))] + "……"
-        if kind == "ad":
-            paras.insert(rng.randint(1, len(paras) - 1), rng.choice(ADS).format(site=SITE))
-        if "halfwidth" in kind:
-            paras = [p.translate(_HALF) for p in paras]
-        drafts.append(
-            Article(
-                id=0,
-                cat=orig.cat if rng.random() < 0.7 else rng.choice(CATEGORIES)[0],
-                day=orig.day + timedelta(days=rng.randint(0, 3)),
-                title=("【转载】" + orig.title) if rng.random() < 0.3 else orig.title,
-                paragraphs=paras,
-                source=orig.source,
-                reporters=list(orig.reporters) if rng.random() < 0.7 else [],
-                correspondents=list(orig.correspondents) if rng.random() < 0.5 else [],
-                editors=[text.name()],
-                repost_of=id(orig),  # resolved to the article id below
-                repost_kind=kind,
-                mangled_source=rng.random() < 0.5,
-            )
-        )
+        drafts.append(new_repost(rng, text, rng.choice(originals)))
+    return number(drafts, rng)
+
+
+def number(drafts: list[Article], rng: random.Random) -> list[Article]:
+    """Ids in date order (from 100001), ``repost_of`` resolved to ids where the original is among the
+    drafts (else None), and 4 related articles of the same category each."""
     order = sorted(range(len(drafts)), key=lambda i: (drafts[i].day, rng.random()))
     by_obj = {}
     articles = []
@@ -275,7 +285,7 @@ def generate(pages: int = 5000, seed: int = 7) -> list[Article]:
         articles.append(a)
     for a in articles:
         if a.repost_of is not None:
-            a.repost_of = by_obj[a.repost_of]
+            a.repost_of = by_obj.get(a.repost_of)
     by_cat: dict[str, list[Article]] = {}
     for a in articles:
         by_cat.setdefault(a.cat, []).append(a)
@@ -448,7 +458,11 @@ class Portal:
 
 
 def build(pages: int = 5000, seed: int = 7) -> Portal:
-    articles = generate(pages, seed)
+    return render(generate(pages, seed), seed)
+
+
+def render(articles: list[Article], seed: int = 7) -> Portal:
+    """Every page of a portal holding ``articles`` (numbered by ``number()``): path -> (body, day)."""
     by_id = {a.id: a for a in articles}
     rng = random.Random(seed + 1)
     hot = rng.sample(articles, min(20, len(articles)))

@@ -45,21 +45,22 @@ PROFILE_INTERVAL = 0.005
 
 
 class BareSpider(scrapy.Spider):
-    """Follows every same-host link; no items, no parsing beyond link extraction."""
+    """Follows every same-host link (host and port of the page it is on); no items, no parsing beyond link
+    extraction. One start URL (``url``) or many (``urls``, for the many-portal case)."""
 
     name = "bench_bare"
 
-    def __init__(self, url: str, *args, **kwargs):
+    def __init__(self, url: str | None = None, *args, urls=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.start_urls = [url]
-        self.netloc = urlsplit(url).netloc.lower()
+        self.start_urls = ([url] if url else []) + list(urls)
         self.links = LinkExtractor()
 
     def parse(self, response):
         if not isinstance(response, scrapy.http.TextResponse):
             return
+        netloc = urlsplit(response.url).netloc.lower()
         for link in self.links.extract_links(response):
-            if urlsplit(link.url).netloc.lower() == self.netloc:
+            if urlsplit(link.url).netloc.lower() == netloc:
                 yield scrapy.Request(link.url, callback=self.parse)
 
 
@@ -138,18 +139,24 @@ def _jsonable(stats: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()}
 
 
-def _child_bare(url: str, concurrency: int) -> dict:
-    from scrapy.crawler import CrawlerProcess
+def bare_settings(concurrency: int):
+    """The project's settings (robots.txt, depth limit, breadth-first queues, timeouts, size limits) without
+    what the product adds on top of Scrapy, plus the benchmark overrides."""
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("aggregator.settings", priority="project")
-    # the project's settings (robots.txt, depth limit, breadth-first queues, timeouts, size limits) without
-    # what the product adds on top of Scrapy
     for key in ("ITEM_PIPELINES", "EXTENSIONS", "SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES"):
         settings.set(key, {}, priority="cmdline")
     for key, value in common_overrides(concurrency).items():
         settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def _child_bare(url: str, concurrency: int) -> dict:
+    from scrapy.crawler import CrawlerProcess
+
+    settings = bare_settings(concurrency)
     _with_clock(settings)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BareSpider)
