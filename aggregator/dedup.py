@@ -23,7 +23,7 @@ import numpy as np
 import xxhash
 
 from aggregator.discovery import canonical as canonical_url
-from aggregator.specifics import Slots, conflicts, decisive, describe, slots
+from aggregator.specifics import Slots, conflicts, core, decisive, describe, slots
 
 __all__ = [
     "Fingerprint",
@@ -152,7 +152,9 @@ def fingerprint(text: str) -> Fingerprint | None:
     if len(shingles) < MIN_SHINGLES:
         return Fingerprint(_hash(norm), len(shingles), None, None)
     full, head = _minhash(shingles), _minhash(_shingles(norm[:HEAD_CHARS]))
-    return Fingerprint(_hash(norm), len(shingles), full, head, slots(norm))
+    body = core(text)
+    specifics = slots(norm if body == text else normalize_text(body))
+    return Fingerprint(_hash(norm), len(shingles), full, head, specifics)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ script), so a slot that both texts have, filled with different numbers, says the
 
 A slot is a number's context in the normalised text (`aggregator.dedup.normalize_text`): the ``CONTEXT``
 characters before it, or the ``CONTEXT`` characters after it, with other numbers masked. Numbers too near either
-end of a text are left out: a truncated copy may end in the middle of one ("13～19" cut to "13"), and a
-dateline at the start belongs to the copy, not to the article.
+end of a text are left out: a truncated copy may end in the middle of one ("13～19" cut to "13"). So are short
+lines at either end (`core`): a dateline, a "转载自第3号网站" footer or a hit counter belongs to the copy, not
+to the article, and every portal fills it in its own way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,20 @@ MIN_CONFLICTS = 2
 MIN_SHARE = 0.1
 
 _DIGITS = re.compile(r"\d+")
+SHORT_LINE = 40  # characters: a line this short at either end of a text is a dateline or a footer
+EDGE_LINES = 2  # at most this many at each end
+
+
+def core(text: str) -> str:
+    """The text without the short lines at its start and end (datelines, footers)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    start, end = 0, len(lines)
+    while start < min(EDGE_LINES, end) and len(lines[start].strip()) < SHORT_LINE:
+        start += 1
+    while end > max(start, len(lines) - EDGE_LINES) and len(lines[end - 1].strip()) < SHORT_LINE:
+        end -= 1
+    return "\n".join(lines[start:end])
+
 
 Slots = dict[str, list[str]]
 

@@ -78,3 +78,15 @@ def test_one_corrected_figure_in_a_long_report_is_the_same_story():
     corrected = LONG.replace("煤指数报105点", "煤指数报150点")
     assert not verdict(LONG, corrected)
     assert verdict(LONG, corrected.replace("电指数报108点", "电指数报180点"))
+
+
+def test_datelines_and_footers_are_not_specifics():
+    from aggregator.dedup import compare, fingerprint
+
+    body = DAY1.replace("。两市", "。\n两市").replace("。上证综合", "。\n上证综合")
+    a = fingerprint("2023年03月01日 07:35 江城日报\n" + body + "\n（本文由第3号网站转载，浏览次数：1024）")
+    b = fingerprint("2023年03月02日 09:10 楚天晨报\n" + body + "\n（本文由第5号网站转载，浏览次数：77）")
+    assert compare(a, b).same_story
+    assert not compare(
+        a, fingerprint(MARKET.format(d="3月2日", sh="3228.31", p="0.52", sz="11804.18", v="9876"))
+    ).same_story
