@@ -7,6 +7,10 @@ checkpointed into the main file are not seen then).
 Only requests whose ``Host`` header names this server are answered (403 otherwise): ``localhost``,
 ``127.0.0.1`` and ``[::1]``, the address given to ``--host``, and the names given to ``--allow-host``. Without that check a web page on any site could read the database through the visitor's
 browser by pointing its own domain at 127.0.0.1 (DNS rebinding).
+
+It opens on the newsroom (``aggregator.newsroom``, registered as a Datasette plugin for the run): the latest and
+most reposted stories, the product's own search, and each story with its copies and the timeline of its spread;
+Datasette's tables (internals hidden, the rest described) and SQL are one link away.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -67,7 +72,24 @@ TABLES = {
         },
     },
 }
-HIDDEN = ("search_index", "search_seq", "search_charmap", "_sqlite_migrations", "story_slots", "story_state")
+TABLES["runs"] = {
+    "description": "One row per crawl run of a source: when, how it ended and what it found.",
+    "columns": {
+        "source": "the sources.toml entry",
+        "trigger": "what started it (crawl, run-due, scrapyd)",
+        "outcome": "ok, partial, failed, running or interrupted",
+        "reason": "why it was partial or failed",
+        "new_stories": "stories it created",
+        "new_copies": "copies it stored",
+    },
+}
+# Internals (repost detection, search index, crawl state) are hidden: Datasette lists them under "hidden
+# tables". Any other table that is not described above is hidden too (see metadata()).
+HIDDEN = (
+    "search_index", "search_seq", "search_charmap", "_sqlite_migrations", "story_slots", "story_state",
+    "lsh", "signatures", "page_state", "story_ids",
+)  # fmt: skip
+PLUGIN = "aggregator-newsroom"
 
 QUERIES = {
     "most_reposted": {
@@ -88,6 +110,14 @@ QUERIES = {
         "sql": "SELECT id, coalesce(published, first_seen) AS date, title, source, copies_count, url "
         "FROM stories ORDER BY datetime(coalesce(published, first_seen)) DESC, id DESC LIMIT 100",
     },
+    "search": {
+        "title": "Search the stories",
+        "description": "The stories whose title or text holds the words, newest first: the index of aggregator "
+        "search, through its own tokeniser (search_match). The ranked search with filters is at /-/search.",
+        "sql": "SELECT id, title, source, coalesce(published, first_seen) AS date, copies_count FROM stories "
+        "WHERE id IN (SELECT rowid FROM search_index WHERE search_index MATCH search_match(:q)) "
+        "ORDER BY id DESC LIMIT 100",
+    },
     "reposting_portals": {
         "title": "Portals that repost the most",
         "description": "Copies that are not on the original publisher's own site, by portal",
@@ -106,13 +136,30 @@ def database_name(db_path: str | Path) -> str:
     return Path(db_path).stem
 
 
+def table_names(db_path: str | Path) -> list[str]:
+    """The database's tables, read without writing (none when it cannot be read)."""
+    uri = Path(db_path).resolve().as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+
+
 def metadata(db_path: str | Path) -> dict:
     tables = {name: dict(meta) for name, meta in TABLES.items()}
-    tables.update({name: {"hidden": True} for name in HIDDEN})
+    hidden = set(HIDDEN) | {t for t in table_names(db_path) if t not in TABLES}
+    tables.update({name: {"hidden": True} for name in sorted(hidden)})
+    name = database_name(db_path)
     return {
         "title": "aggregator",
-        "description": "News stories collected by aggregator: each story once, with every copy where it was seen.",
-        "databases": {database_name(db_path): {"tables": tables, "queries": QUERIES}},
+        "description": "News stories collected by aggregator: each story once, with every copy where it was seen. "
+        "The newsroom (latest and most reposted stories, search, how each story spread) is at /.",
+        "databases": {name: {"tables": tables, "queries": QUERIES}},
+        "plugins": {PLUGIN: {"database": name}},
     }
 
 
@@ -193,9 +240,12 @@ def serve(
         from datasette import hookimpl
         from datasette.cli import cli
         from datasette.plugins import pm
+
+        from aggregator.newsroom import plugin as newsroom
     except ImportError:
         raise BrowseError(
-            "Datasette is not installed: pip install 'aggregator[browse]' (or pip install datasette)"
+            "Datasette is not installed: pip install -e '.[browse]' in a source checkout "
+            "(pip install 'aggregator[browse]' otherwise)"
         ) from None
     names = allowed_hosts(host, allow_hosts)
 
@@ -206,6 +256,7 @@ def serve(
             return lambda app: HostCheck(app, names)
 
     pm.register(HostCheckPlugin, name="aggregator-host-check")
+    pm.register(newsroom, name=PLUGIN)
     fd, path = tempfile.mkstemp(prefix="aggregator-datasette-", suffix=".json")
     # uvicorn shuts down on SIGTERM, then raises the signal again: make that an exit that cleans up
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -225,6 +276,7 @@ def serve(
                 raise BrowseError(f"Datasette stopped with status {exc.code}") from None
     finally:
         pm.unregister(name="aggregator-host-check")
+        pm.unregister(name=PLUGIN)
         signal.signal(signal.SIGTERM, previous)
         os.unlink(path)
 

@@ -42,7 +42,14 @@ def register(sub, db_option) -> None:
         "it claims, and whether it is on the original publisher's site.",
     )
     p.add_argument("id", type=count, metavar="ID", help="story id (as search and export print it)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print JSON")
+    out.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the story page of 'aggregator browse' (text, copies, timeline of its spread) to FILE, "
+        "one self-contained HTML file that opens offline",
+    )
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser(
@@ -59,9 +66,12 @@ def register(sub, db_option) -> None:
     p = sub.add_parser(
         "browse",
         parents=[db_option],
-        help="explore the database in Datasette (pip install 'aggregator[browse]')",
-        description="Serve the database read-only with Datasette on 127.0.0.1, with described tables and canned "
-        "queries (most reposted, stories by source, latest, reposting portals). Stop it with Ctrl-C.",
+        help="the newsroom in a browser: latest stories, search, how each story spread (Datasette)",
+        description="Serve the database read-only with Datasette on 127.0.0.1. It opens on the newsroom: the "
+        "latest and most reposted stories, charts of stories per day and of the reposting portals, search "
+        "(/-/search, as 'aggregator search'), and each story with its copies and a timeline of its spread "
+        "(/-/story/ID); Datasette's described tables, canned queries and SQL are one link away. "
+        "Needs the browse extra (pip install -e '.[browse]'). Stop it with Ctrl-C.",
     )
     p.add_argument("--port", type=int, default=8001, metavar="N", help="port (default: 8001)")
     p.add_argument(
@@ -157,6 +167,15 @@ def cmd_show(args) -> int:
     if story is None:
         print(f"aggregator: error: no story with id {args.id}", file=sys.stderr)
         return 1
+    if args.html:
+        from aggregator.cli.export import output_file
+        from aggregator.newsroom import pages
+
+        page = pages.story_page(pages.Site(static=True), story)
+        with output_file(args.html, encoding="utf-8", newline=None) as out:
+            out.write(page)
+        print(f"wrote story #{story['id']} to {args.html}", file=sys.stderr)
+        return 0
     if args.json:
         print(json_for_terminal(story, indent=1))
         return 0
