@@ -1,0 +1,267 @@
+"""Writing the main block out as paragraphs: one line per block element, page chrome inside the body left out.
+
+The main block (``body.find_main``) is walked into lines; link-heavy lines, the leading repeat of the title, chrome
+lines (分享到, bare URLs, breadcrumbs, date stamps, pagers, counters), runs of snippets, and what follows a chrome
+section label or a closing copyright line are dropped. The text helpers here are shared by the scorer and the
+article/list judgement (``pagekind``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from aggregator.extract.xpaths import (
+    BLOCK_TAGS,
+    BREADCRUMB_SEP,
+    COPYRIGHT_LINE,
+    DATE_TOKENS,
+    DISCLAIMER_LINE,
+    HEADING_TAGS,
+    JUNK_LINE,
+    LINE_LABEL_RE,
+    MEDIA_LINE,
+    NOTICE_WORDS,
+    PAGER_LINE,
+    SECTION_LABEL_RE,
+)
+
+# A block is link-heavy when more than this share of its characters sits inside <a>.
+LINK_HEAVY = 0.5
+# Unpunctuated blocks shorter than this (in characters) are menu items, labels, buttons rather than prose.
+SNIPPET_CHARS = 25
+# Prose (characters) an entry needs before a second bare date-time line is read as the start of the next entry.
+MIN_ENTRY_CHARS = 100
+# This many snippets in a row inside the main block are a widget, not the article.
+SNIPPET_RUN = 3
+
+# A copyright/disclaimer line ends the body when most of the text is behind it, unless the article goes on after
+# it: a paragraph of at least PROSE_AFTER_NOTICE characters of running text in the same container.
+PROSE_AFTER_NOTICE = 40
+
+_PUNCT = re.compile(r"[，。！？；：、“”「」,.;!?]")
+_WS = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+# a full date with a time of day: "2005-06-14 03:25:55", "2024年5月20日 10:30", "25.10.2025 - 15:26"
+_STAMP = re.compile(
+    r"(?:19|20)\d\d\D{1,3}\d{1,2}\D{1,3}\d{1,2}\D{0,6}\d{1,2}:\d{2}|\d{1,2}\D{1,3}\d{1,2}\D{1,3}(?:19|20)\d\d\D{1,6}\d{1,2}:\d{2}"
+)
+_PUNCT_END = re.compile(r"[。！？.!?]$")
+_SENTENCE_END = re.compile(r"[，。！？；,;!?]|\.\s")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(r"[^\W\d_]{2,}|\d+")
+_SENTENCE = re.compile(r"[。！？!?]|\.(?:\s|$)")
+
+
+def _chars(text: str | None) -> int:
+    # indentation around text nodes is the only whitespace worth not counting; inner spaces count as characters
+    return len(text.strip()) if text else 0
+
+
+class _Block:
+    __slots__ = ("parts", "link", "owner")
+
+    def __init__(self, owner):
+        self.parts: list[str] = []
+        self.link = 0
+        self.owner = owner  # the block element the text belongs to
+
+
+def _collect(node, dropped) -> list[tuple[str, int, object]]:
+    """(text, link chars, owning block element) for every paragraph under ``node``, in document order."""
+    out: list[tuple[str, int, object]] = []
+    cur = [_Block(node)]
+
+    def flush(next_owner):
+        blk = cur[0]
+        if blk.parts:
+            text = _WS.sub(" ", "".join(blk.parts)).strip().strip("\u3000\xa0 ")
+            if text:
+                out.append((text, blk.link, blk.owner))
+        cur[0] = _Block(next_owner)
+
+    def add(text, in_link):
+        if text:
+            cur[0].parts.append(text)
+            if in_link:
+                cur[0].link += _chars(text)
+
+    def walk(el, in_link, owner):
+        in_link = in_link or el.tag == "a"
+        is_block = el.tag in BLOCK_TAGS
+        if is_block:
+            flush(el)
+        add(el.text, in_link)
+        for child in el:
+            if isinstance(child.tag, str) and child not in dropped:
+                walk(child, in_link, el if is_block else owner)
+            add(child.tail, in_link)
+        if is_block:
+            flush(owner)
+
+    walk(node, False, node)
+    flush(node)
+    return out
+
+
+def _norm(text: str) -> str:
+    return _WS.sub("", text).lower()
+
+
+def _repeats_title(text: str, title: str | None, loose: bool = False) -> bool:
+    """The line is the headline again: equal, contained in <title> ("Headline_Site"), or containing it.
+
+    ``loose`` also accepts a line that carries most of the headline's character pairs with a little more around
+    it (a video box caption "Headline 时长：01:45", a second headline with the channel name).
+    """
+    if not title:
+        return False
+    a, b = _norm(text), _norm(title)
+    if not a or not b:
+        return False
+    if a == b or (len(a) >= 6 and a in b and len(a) >= 0.4 * len(b)):
+        return True
+    if len(b) >= 6 and b in a and len(a) < 1.3 * len(b):
+        return True
+    if loose and len(b) >= 8 and len(a) <= 2 * len(b):
+        pairs = {b[i : i + 2] for i in range(len(b) - 1)}
+        shared = sum(1 for i in range(len(a) - 1) if a[i : i + 2] in pairs)
+        return shared >= 0.7 * len(pairs)
+    return False
+
+
+def _units(text: str) -> int:
+    cjk = len(_CJK.findall(text))
+    if cjk > 0.3 * len(text):
+        return cjk
+    return len(_WORD.findall(text))
+
+
+def _is_snippet(text: str, n: int) -> bool:
+    return n < SNIPPET_CHARS and not _PUNCT.search(text)
+
+
+def _drop_snippet_runs(kept: list[tuple[str, int, object]]) -> list[tuple[str, object]]:
+    """Remove runs of SNIPPET_RUN+ consecutive short unpunctuated lines: player controls, infobox labels, menus.
+
+    A lone short line (a subheading, "1.豆子提前浸泡") sits between prose and survives.
+    """
+    out: list[tuple[str, object]] = []
+    run: list[tuple[str, object]] = []
+    for text, n, owner in kept:
+        if _is_snippet(text, n):
+            run.append((text, owner))
+            continue
+        if len(run) < SNIPPET_RUN:
+            out += run
+        run = []
+        out.append((text, owner))
+    if len(run) < SNIPPET_RUN:
+        out += run
+    return out
+
+
+def _signature(el) -> tuple:
+    parent = el.getparent()
+    return el.tag, el.get("class"), None if parent is None else (parent.tag, parent.get("class"))
+
+
+def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> list[tuple[str, object]]:
+    """The kept lines of the main block, each with the block element it came from."""
+    kept: list[tuple[str, int, object]] = []
+    # character pairs say little about a Latin-script headline, and leads there often restate it
+    cjk_title = bool(title) and len(_CJK.findall(title)) > 0.3 * len(title)
+    total = sum(_chars(t) - link for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t)))
+    seen = 0
+    stamp = None  # (text, markup signature, prose seen) of the first bare date-time line
+    for i, (text, link, owner) in enumerate(blocks):
+        tag = owner.tag
+        n = _chars(text)
+        prose = n - link
+        if link > LINK_HEAVY * n:
+            continue
+        if n <= 40 and SECTION_LABEL_RE.match(text) and not _is_notice(text):
+            # chrome heading inside the body: stop when the article is mostly behind us, else step over it
+            if seen >= 0.5 * total:
+                break
+            continue
+        if n <= 60 and LINE_LABEL_RE.match(text) or JUNK_LINE.match(text):
+            continue
+        if n <= 300 and _is_notice(text):
+            # a copyright/disclaimer line closes the page once most of the text is behind us, unless more article
+            # prose follows it (portals insert "免责声明：本文转自网络…" in the middle of reposts): then it is skipped
+            if seen >= 0.5 * total and not (kept and _prose_follows(blocks, i + 1, kept[-1][2].getparent())):
+                break
+            continue
+        if n <= 80 and _is_date_line(text):
+            if _STAMP.search(text):
+                # Another bare "date time" line in the same markup as the first, after real prose, starts the
+                # next entry: a reply in a forum thread, the next post of a blog page. The article is the first.
+                sig = _signature(owner)
+                if stamp is None:
+                    # only an entry header counts: it comes before the entry's prose, not in its middle
+                    stamp = (text, sig, seen) if seen < MIN_ENTRY_CHARS else (None, None, 0)
+                elif text != stamp[0] and sig == stamp[1] and seen - stamp[2] >= MIN_ENTRY_CHARS:
+                    if kept and 6 <= kept[-1][1] < 40 and not _PUNCT_END.search(kept[-1][0]):
+                        kept.pop()  # that entry's title
+                    break
+            continue
+        if n <= 80 and (_is_breadcrumb(text) or MEDIA_LINE.search(text)):
+            continue
+        if n <= 40 and PAGER_LINE.search(text):
+            continue
+        if (
+            n <= 200
+            and len(kept) < 3
+            and (
+                (len(kept) < 2 and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title))
+                or (cjk_title and _repeats_title(text, title, loose=True))
+            )
+        ):
+            # the article starts at its headline: short lines above it are kickers, ad slogans, channel names
+            kept = [k for k in kept if not _is_snippet(k[0], k[1])]
+            seen += prose
+            continue
+        seen += prose
+        kept.append((text, n, owner))
+    return _drop_snippet_runs(kept)
+
+
+def _is_notice(text: str) -> bool:
+    return bool(COPYRIGHT_LINE.match(text) or DISCLAIMER_LINE.search(text))
+
+
+def _prose_follows(blocks: list[tuple[str, int, object]], start: int, container) -> bool:
+    """Does the article go on after a notice line: a paragraph of prose in the container of the last kept line?
+
+    Page footers after a copyright line hold short lines (ICP numbers, addresses, links) and more notices, and what
+    follows a closing line sits in other boxes (an author bio, teasers, a partner note). An inserted disclaimer is
+    followed by the rest of the article in the same container: punctuated running text (PROSE_AFTER_NOTICE
+    characters in one paragraph) that does not talk about rights and reposting.
+    """
+    for text, link, owner in blocks[start:]:
+        n = _chars(text)
+        if link > LINK_HEAVY * n:
+            continue
+        if n <= 40 and SECTION_LABEL_RE.match(text):
+            return False
+        if owner.getparent() is not container or n - link < PROSE_AFTER_NOTICE:
+            continue
+        if _SENTENCE_END.search(text) and not (_is_notice(text) or NOTICE_WORDS.search(text)):
+            return True
+    return False
+
+
+def _is_breadcrumb(text: str) -> bool:
+    """Three or more short unpunctuated parts joined by arrows or spaced dashes."""
+    if _SENTENCE_END.search(text):
+        return False
+    parts = [p for p in BREADCRUMB_SEP.split(text) if p.strip()]
+    return len(parts) >= 3 and all(len(p) <= 12 for p in parts)
+
+
+def _is_date_line(text: str) -> bool:
+    """A line that is only a date/time stamp ("Updated 1:39 am EST, Nov 20, 2019", "2024-05-20 06:48").
+
+    Lines that also name a source or author are left for the attribution module.
+    """
+    return bool(_DIGIT.search(text)) and len(_WS.sub("", DATE_TOKENS.sub("", text))) <= 2
