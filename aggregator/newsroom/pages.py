@@ -22,8 +22,8 @@ from urllib.parse import urlencode, urlsplit
 STATIC = Path(__file__).parent / "static"
 SCRIPTS = ("d3.min.js", "plot.umd.min.js", "newsroom.js")
 STYLE = "newsroom.css"
-LATEST = 15
-TOP = 15
+LATEST = 10
+TOP = 10
 DAYS = 60  # the stories-per-day chart: the latest days that have stories
 SOURCES_SHOWN = 8  # sources with a colour of their own in that chart; the others are "other"
 SEARCH_LIMIT = 20
