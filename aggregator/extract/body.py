@@ -74,6 +74,11 @@ UNANCHORED_FACTOR = 0.2
 # score: a long comment must not beat the article, yet a misnamed wrapper around everything changes nothing.
 INSIDE_DROP_FACTOR = 0.5
 
+# Rescue of soft drops that hold the article (see _score): rounds of rescoring, and how many elements of one class
+# under one parent make a group whose joint text counts (an article's paragraphs, its sections).
+RESCUE_ROUNDS = 4
+GROUP_MEMBERS = 2
+
 
 GOOD, LINKY, SNIP = 1, 2, 3
 
@@ -228,27 +233,79 @@ def _anchored(heading, scores: dict) -> set:
     return near
 
 
-def _score(root):
-    scorer = _Scorer()
+def _score(root, heading=None):
+    """Score the page; soft drops that turn out to hold the article are kept and the page scored again.
+
+    Class names lie in three ways that hold across sites: a wrapper around the whole article named after a layout
+    ("sidebar-grid", "comments-enabled"), the article's own paragraphs marked for a paywall or an app
+    ("p.paywall", "section.sidebar-grid__content"). So a soft drop is rescued when it holds more running text than
+    everything kept, when it holds the page's own title heading and more text than the page keeps (a sidebar or
+    a comment never holds the headline; the scorer still judges what is inside), or when it is one of several elements of one class that together hold more
+    running text than the rest. Rescued wrappers may hide more soft drops of their own, hence a few rounds.
+    """
     body = root.find("body")
     top = body if body is not None else root
+    keep: set = set()
+    holders: set = set()  # rescued wrappers of the title heading
+    scorer = _Scorer()
     scorer.visit(top)
-    page_good = scorer.scores.get(top, (0.0, 0.0))[0]
-    # a soft-dropped element that holds more running text than everything kept is the article, misnamed
-    rescue = {
-        el
-        for el, (kind, good) in scorer.dropped.items()
-        if kind == SOFT
-        and good > 200
-        and rescuable(el)
-        and (
-            good > 2 * page_good or (good > page_good and (el.tag in SOFT_DROP_TAGS or has_content_class(el)))
-        )
-    }
-    if rescue:
-        scorer = _Scorer(keep=rescue)
+    for _ in range(RESCUE_ROUNDS):
+        page_good = scorer.scores.get(top, (0.0, 0.0))[0]
+        rescue = set()
+        groups: dict = {}
+        for el, (kind, good) in scorer.dropped.items():
+            if kind != SOFT:
+                continue
+            # a wrapper around the headline and much more text than the page keeps: the article under a layout name
+            holds_title = (
+                heading is not None
+                and el.tag not in SOFT_DROP_TAGS
+                and _contains(el, heading)
+                and _chars(el.text_content()) > 2 * page_good
+            )
+            # below a rescued headline wrapper its layout word ("sidebar-grid__content") names no sidebar either;
+            # comment threads stay out wherever they are
+            if not (holds_title or rescuable(el, loose=bool(holders) and _inside(el, holders))):
+                continue
+            if holds_title:
+                holders.add(el)
+            if holds_title or (
+                good > 200
+                and (
+                    good > 2 * page_good
+                    or (good > page_good and (el.tag in SOFT_DROP_TAGS or has_content_class(el)))
+                )
+            ):
+                rescue.add(el)
+            elif el.get("class"):
+                groups.setdefault((el.getparent(), el.get("class")), []).append((el, good))
+        for members in groups.values():
+            good = sum(g for _, g in members)
+            if len(members) >= GROUP_MEMBERS and good > 200 and good > page_good:
+                rescue.update(el for el, _ in members)
+        if not rescue - keep:
+            break
+        keep |= rescue
+        scorer = _Scorer(keep=keep)
         scorer.visit(top)
     return scorer
+
+
+def _inside(el, wrappers: set) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent in wrappers:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _contains(el, inner) -> bool:
+    while inner is not None:
+        if inner is el:
+            return True
+        inner = inner.getparent()
+    return False
 
 
 def find_main(tree, selector: str | None = None, title: str | None = None) -> MainContent:
@@ -270,8 +327,8 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
             kept = _paragraphs(blocks, title)
             is_article = _is_article_block(kept, found[0], scorer.dropped, good, bad)
             return MainContent(found[0], [t for t, _ in kept], is_article)
-    scorer = _score(root)
     heading = _title_heading(root, title)
+    scorer = _score(root, heading)
     anchored = _anchored(heading, scorer.scores) if heading is not None else None
     node = _best(scorer.scores, anchored, scorer.inside_drop)
     if node is None:

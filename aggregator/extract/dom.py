@@ -12,6 +12,7 @@ from parsel import Selector as _Parsel
 
 from aggregator.extract.xpaths import (
     BOILERPLATE_CLASS,
+    COMMENT_CLASS,
     CONTENT_CLASS,
     DROP_TAGS,
     NEVER_RESCUE_CLASS,
@@ -78,10 +79,11 @@ def drop_kind(el) -> int:
 _CLASS_MEMO: dict[str, int] = {}
 
 
-def rescuable(el) -> bool:
-    """May a soft-dropped element be kept after all when it holds the page's text? Never comments or footers."""
+def rescuable(el, loose: bool = False) -> bool:
+    """May a soft-dropped element be kept after all when it holds the page's text? Never comments or footers;
+    ``loose`` (inside the article's own wrapper): never comments."""
     names = (el.get("class", "") + " " + el.get("id", "")).lower()
-    return not NEVER_RESCUE_CLASS.search(names)
+    return not (COMMENT_CLASS if loose else NEVER_RESCUE_CLASS).search(names)
 
 
 def has_content_class(el) -> bool:

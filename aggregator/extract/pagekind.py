@@ -21,6 +21,7 @@ from aggregator.extract.lines import (
     _repeats_title,
     _units,
 )
+from aggregator.extract.metadata import json_ld
 from aggregator.extract.xpaths import BLOCK_TAGS, HEADING_TAGS, SECTION_LABEL_RE
 
 # is_article thresholds. Length is counted in CJK characters for Chinese/Japanese text (more than 30% CJK) and in
@@ -30,6 +31,19 @@ from aggregator.extract.xpaths import BLOCK_TAGS, HEADING_TAGS, SECTION_LABEL_RE
 MIN_ARTICLE_UNITS_CJK = 80
 MIN_ARTICLE_UNITS_WORDS = 50
 MAX_BAD_SHARE = 0.5
+# A page whose own metadata says it is an article (declares_article) is kept with a sentence or two: news briefs
+# of 60-140 characters are common on Chinese portals, and dropping an article loses it for good, while keeping a
+# thin page costs little. The list and hub checks still apply to it.
+MIN_DECLARED_UNITS_CJK = 20
+MIN_DECLARED_UNITS_WORDS = 15
+# schema.org types of one article (CreativeWork > Article and its subtypes used by news and blog CMSs)
+ARTICLE_TYPES = frozenset(
+    {
+        "Article", "NewsArticle", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle", "BackgroundNewsArticle",
+        "ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report", "TechArticle", "ScholarlyArticle",
+        "SatiricalArticle", "SocialMediaPosting", "DiscussionForumPosting",
+    }
+)  # fmt: skip
 
 # Teaser lists (list pages, digests): at least LIST_ITEMS sibling items (same tag and class) that each open with a
 # headline link to a different page; the main block is a list when it is one of them, or when at least LIST_SHARE
@@ -189,16 +203,46 @@ def _is_list(kept: list[tuple[str, object]], node, dropped) -> bool:
     return bool(enough) and listed >= LIST_SHARE * total
 
 
-def _is_article(paragraphs: list[str], good: float, bad: float) -> bool:
+def _is_article(paragraphs: list[str], good: float, bad: float, declared: bool = False) -> bool:
+    """Enough running text, mostly good text; a page that declares itself an article needs only a sentence."""
     text = "".join(paragraphs)
     if not text:
         return False
     cjk = len(_CJK.findall(text))
     if cjk > 0.3 * len(text):
-        enough = cjk >= MIN_ARTICLE_UNITS_CJK
+        enough = cjk >= (MIN_DECLARED_UNITS_CJK if declared else MIN_ARTICLE_UNITS_CJK)
     else:
-        enough = len(_WORD.findall(text)) >= MIN_ARTICLE_UNITS_WORDS
-    return enough and bad <= MAX_BAD_SHARE * (good + bad)
+        enough = len(_WORD.findall(text)) >= (
+            MIN_DECLARED_UNITS_WORDS if declared else MIN_ARTICLE_UNITS_WORDS
+        )
+    return enough and (declared or bad <= MAX_BAD_SHARE * (good + bad))
+
+
+def declares_article(root) -> bool:
+    """Does the page say it is one article: og:type article/news, a JSON-LD Article type (NewsArticle,
+    BlogPosting, ...), an article:published_time meta, or an itemprop=articleBody element?
+
+    Front and channel pages of the same sites say "website" or nothing; per-page metadata is written by the CMS
+    for article pages, so it holds across sites. It lowers the bar for length only: a list or hub layout still
+    wins over it.
+    """
+    if root is None:
+        return False
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").lower()
+        value = (meta.get("content") or "").strip().lower()
+        if key == "og:type" and (value.startswith("article") or value == "news"):
+            return True
+        if key in ("article:published_time", "og:article:published_time") and value:
+            return True
+    if root.xpath('//*[@itemprop="articleBody"]'):
+        return True
+    for item in json_ld(root):
+        kinds = item.get("@type")
+        for kind in kinds if isinstance(kinds, list) else [kinds]:
+            if isinstance(kind, str) and kind in ARTICLE_TYPES:
+                return True
+    return False
 
 
 def _headline_sized(text: str) -> bool:
@@ -323,7 +367,7 @@ def _is_article_block(
     title: str | None = None,
 ) -> bool:
     return (
-        _is_article([t for t, _ in kept], good, bad)
+        _is_article([t for t, _ in kept], good, bad, declares_article(root))
         and not _is_list(kept, node, dropped)
         and not _is_hub(kept, node, root, dropped, title)
     )

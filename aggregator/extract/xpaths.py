@@ -65,6 +65,7 @@ BOILERPLATE_CLASS = re.compile(
 # post-footer) still marks chrome, but we never drop an element carrying it when it holds the page's text.
 CONTENT_CLASS = re.compile(r"article|content|main|body|post|entry|story|text|detail|zhengwen|neirong")
 # Long text under these names is still chrome: comment threads and footers can outweigh a short article.
+COMMENT_CLASS = re.compile(r"comment|reply|respond|disqus|pinglun")
 NEVER_RESCUE_CLASS = re.compile(
     r"comment|reply|respond|disqus|related|recommend|footer|copyright|sidebar|pinglun"
 )
