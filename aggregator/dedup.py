@@ -58,11 +58,16 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-def normalize_text(text: str) -> str:
+def prepare_text(text: str) -> str:
+    """NFKC, traditional → simplified, lower case: what reposting portals change, undone; punctuation kept."""
     text = unicodedata.normalize("NFKC", text)
     if any("\u4e00" <= ch <= "\u9fff" for ch in text[:2000]):
         text = _t2s().convert(text)
-    return _NON_WORD.sub("", text.lower())
+    return text.lower()
+
+
+def normalize_text(text: str) -> str:
+    return _NON_WORD.sub("", prepare_text(text))
 
 
 def to_simplified(text: str) -> str:
@@ -145,16 +150,15 @@ def _band_key(band: int, values: np.ndarray) -> int:
 
 
 def fingerprint(text: str) -> Fingerprint | None:
-    norm = normalize_text(text)
+    prepared = prepare_text(text)
+    norm = _NON_WORD.sub("", prepared)
     if not norm:
         return None
     shingles = _shingles(norm)
     if len(shingles) < MIN_SHINGLES:
         return Fingerprint(_hash(norm), len(shingles), None, None)
     full, head = _minhash(shingles), _minhash(_shingles(norm[:HEAD_CHARS]))
-    body = core(text)
-    specifics = slots(norm if body == text else normalize_text(body))
-    return Fingerprint(_hash(norm), len(shingles), full, head, specifics)
+    return Fingerprint(_hash(norm), len(shingles), full, head, slots(core(prepared)))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ do not share are the specifics that fill the template's slots: the date, the ind
 repost keeps every number of the text it copies (however it is truncated, re-punctuated or converted to another
 script), so a slot that both texts have, filled with different numbers, says they are different stories.
 
-A slot is a number's context in the normalised text (`aggregator.dedup.normalize_text`): the ``CONTEXT``
-characters before it, or the ``CONTEXT`` characters after it, with other numbers masked. Numbers too near either
+A slot is a number's context in the text prepared as for `aggregator.dedup.normalize_text`: the ``CONTEXT``
+word characters before it, or the ``CONTEXT`` after it, with other numbers masked. Numbers too near either
 end of a text are left out: a truncated copy may end in the middle of one ("13～19" cut to "13"). So are short
 lines at either end (`core`): a dateline, a "转载自第3号网站" footer or a hit counter belongs to the copy, not
 to the article, and every portal fills it in its own way.
@@ -25,7 +25,8 @@ _DATE_UNITS = ("年", "月", "日", "号", "期", "时")
 MIN_CONFLICTS = 2
 MIN_SHARE = 0.1
 
-_DIGITS = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NON_WORD = re.compile(r"[\W_]+")
 SHORT_LINE = 40  # characters: a line this short at either end of a text is a dateline or a footer
 EDGE_LINES = 2  # at most this many at each end
 
@@ -44,17 +45,27 @@ def core(text: str) -> str:
 Slots = dict[str, list[str]]
 
 
-def slots(norm: str) -> Slots:
-    """Each slot of a normalised text ('<' + context before, or '>' + context after) and its numbers."""
-    masked = _DIGITS.sub("#", norm)
-    numbers = _DIGITS.findall(norm)
+def slots(text: str) -> Slots:
+    """Each slot of a text ('<' + context before, or '>' + context after) and its numbers.
+
+    ``text`` is prepared as for `aggregator.dedup.normalize_text` (NFKC, simplified characters, lower case)
+    but keeps its punctuation: a number ends where the text's punctuation says ("增长14.3%。3月" holds 14.3
+    and 3, not 143), so a repost that adds a paragraph between two numbers does not change either of them.
+    The contexts are then read over the word characters only, other numbers masked as '#'.
+    """
+    pieces, numbers, at, pos = [], [], 0, 0
+    for m in _NUMBER.finditer(text):
+        words = _NON_WORD.sub("", text[pos : m.start()])
+        pieces.append(words)
+        at += len(words)
+        numbers.append((at, m.group()))
+        pieces.append("#")
+        at += 1
+        pos = m.end()
+    pieces.append(_NON_WORD.sub("", text[pos:]))
+    masked = "".join(pieces)
     out: dict[str, set[str]] = {}
-    n = 0
-    for i, ch in enumerate(masked):
-        if ch != "#":
-            continue
-        number = numbers[n]
-        n += 1
+    for i, number in numbers:
         if i < CONTEXT or i + 1 + CONTEXT > len(masked):
             continue
         out.setdefault("<" + masked[i - CONTEXT : i], set()).add(number)

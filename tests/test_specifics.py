@@ -2,7 +2,7 @@
 
 import pytest
 
-from aggregator.dedup import normalize_text, to_simplified
+from aggregator.dedup import prepare_text, to_simplified
 from aggregator.specifics import conflicts, decisive, describe, slots
 
 MARKET = (
@@ -22,7 +22,7 @@ LONG = DAY1 + "".join(
 
 
 def verdict(a: str, b: str) -> bool:
-    agree, found = conflicts(slots(normalize_text(a)), slots(normalize_text(b)))
+    agree, found = conflicts(slots(prepare_text(a)), slots(prepare_text(b)))
     return decisive(agree, found)
 
 
@@ -45,7 +45,7 @@ def test_a_follow_up_that_repeats_its_background_conflicts_on_its_date():
     day1 = BRIDGE.format(d="3月1日", news="汉阳侧引桥墩柱浇筑完成。")
     day2 = BRIDGE.format(d="3月2日", news="南岸主塔施工顺利推进。")
     assert verdict(day1, day2)
-    _, found = conflicts(slots(normalize_text(day1)), slots(normalize_text(day2)))
+    _, found = conflicts(slots(prepare_text(day1)), slots(prepare_text(day2)))
     assert describe(found, limit=1) == "1日 vs 2日"
 
 
@@ -90,3 +90,15 @@ def test_datelines_and_footers_are_not_specifics():
     assert not compare(
         a, fingerprint(MARKET.format(d="3月2日", sh="3228.31", p="0.52", sz="11804.18", v="9876"))
     ).same_story
+
+
+def test_numbers_end_at_punctuation_so_an_inserted_paragraph_changes_none_of_them():
+    from aggregator.dedup import compare, fingerprint
+
+    text = (
+        "截至2021年底，全市共有研发投入1060亿元，其中绿色发展99.8个，占比20.8%。\n"
+        "3月5日上午，记者从市住建局获悉，孝感高铁项目已经完成主体施工，累计完成投资2564万元，同比增长14.3%。\n"
+        "据了解，潜江已建成租赁住房2947套，带动外贸出口38.1亿元，全年目标有望提前完成。"
+    )
+    with_ad = text.replace("\n3月5日", "\n扫码关注我们，每天推送最新热点新闻，欢迎转发分享。\n3月5日")
+    assert compare(fingerprint(text), fingerprint(with_ad)).same_story
