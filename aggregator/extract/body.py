@@ -247,6 +247,7 @@ def _score(root, heading=None):
     top = body if body is not None else root
     keep: set = set()
     holders: set = set()  # rescued wrappers of the title heading
+    around_title = set(heading.iterancestors()) if heading is not None else set()
     scorer = _Scorer()
     scorer.visit(top)
     for _ in range(RESCUE_ROUNDS):
@@ -258,9 +259,8 @@ def _score(root, heading=None):
                 continue
             # a wrapper around the headline and much more text than the page keeps: the article under a layout name
             holds_title = (
-                heading is not None
+                el in around_title
                 and el.tag not in SOFT_DROP_TAGS
-                and _contains(el, heading)
                 and _chars(el.text_content()) > 2 * page_good
             )
             # below a rescued headline wrapper its layout word ("sidebar-grid__content") names no sidebar either;
@@ -297,14 +297,6 @@ def _inside(el, wrappers: set) -> bool:
         if parent in wrappers:
             return True
         parent = parent.getparent()
-    return False
-
-
-def _contains(el, inner) -> bool:
-    while inner is not None:
-        if inner is el:
-            return True
-        inner = inner.getparent()
     return False
 
 

@@ -31,6 +31,10 @@ LINK_HEAVY = 0.5
 SNIPPET_CHARS = 25
 # Prose (characters) an entry needs before a second bare date-time line is read as the start of the next entry.
 MIN_ENTRY_CHARS = 100
+# A thread under the article: at least this many entry headers ("name 2024-05-20 10:30") in one markup.
+THREAD_ENTRIES = 3
+# An attribution line (记者/编辑/通讯员/作者/来源: ...) printed at the very end, below a thread.
+BYLINE_LINE = re.compile(r"(?:记者|通讯员|编辑|作者|来源)\s*[:：]")
 # This many snippets in a row inside the main block are a widget, not the article.
 SNIPPET_RUN = 3
 
@@ -173,6 +177,7 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
     total = sum(_chars(t) - link for t, link, _ in blocks if link <= LINK_HEAVY * max(1, _chars(t)))
     seen = 0
     stamp = None  # (text, markup signature, prose seen) of the first bare date-time line
+    entries = _entry_headers(blocks)
     for i, (text, link, owner) in enumerate(blocks):
         tag = owner.tag
         n = _chars(text)
@@ -192,6 +197,13 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
             if seen >= 0.5 * total and not (kept and _prose_follows(blocks, i + 1, kept[-1][2].getparent())):
                 break
             continue
+        if i in entries and seen >= 0.5 * total and entries[i] >= THREAD_ENTRIES:
+            # a thread under the article (comments, replies): the same "name date time" header repeated with a
+            # short text each, after most of the text. A byline printed below the thread still belongs to it.
+            if kept and 6 <= kept[-1][1] < 40 and not _PUNCT_END.search(kept[-1][0]) and kept[-1][2] is owner:
+                kept.pop()
+            kept += _closing_byline(blocks, entries)
+            break
         if n <= 80 and _is_date_line(text):
             if _STAMP.search(text):
                 # Another bare "date time" line in the same markup as the first, after real prose, starts the
@@ -224,6 +236,36 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
         seen += prose
         kept.append((text, n, owner))
     return _drop_snippet_runs(kept)
+
+
+def _entry_headers(blocks: list[tuple[str, int, object]]) -> dict[int, int]:
+    """Lines that head an entry of a thread: a date-time stamp with at most a short name beside it.
+
+    Maps the index of each such line to how many headers of the same markup signature start there or later.
+    """
+    found: list[tuple[int, tuple]] = []
+    for i, (text, _link, owner) in enumerate(blocks):
+        n = _chars(text)
+        if n > 60:
+            continue
+        m = _STAMP.search(text)
+        if m and _is_snippet((text[: m.start()] + text[m.end() :]).strip(), n):
+            found.append((i, _signature(owner)))
+    out: dict[int, int] = {}
+    counts: dict[tuple, int] = {}
+    for i, sig in reversed(found):
+        counts[sig] = counts.get(sig, 0) + 1
+        out[i] = counts[sig]
+    return out
+
+
+def _closing_byline(blocks: list[tuple[str, int, object]], entries: dict) -> list:
+    """The attribution line printed after a thread (its last blocks, below the last entry), if any."""
+    last = max(entries)
+    for text, _link, owner in blocks[last + 2 :][-2:]:
+        if _chars(text) <= 60 and BYLINE_LINE.search(text):
+            return [(text, _chars(text), owner)]
+    return []
 
 
 def _is_notice(text: str) -> bool:

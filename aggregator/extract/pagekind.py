@@ -203,19 +203,21 @@ def _is_list(kept: list[tuple[str, object]], node, dropped) -> bool:
     return bool(enough) and listed >= LIST_SHARE * total
 
 
-def _is_article(paragraphs: list[str], good: float, bad: float, declared: bool = False) -> bool:
+def _is_article(paragraphs: list[str], good: float, bad: float, root=None) -> bool:
     """Enough running text, mostly good text; a page that declares itself an article needs only a sentence."""
     text = "".join(paragraphs)
     if not text:
         return False
     cjk = len(_CJK.findall(text))
-    if cjk > 0.3 * len(text):
-        enough = cjk >= (MIN_DECLARED_UNITS_CJK if declared else MIN_ARTICLE_UNITS_CJK)
-    else:
-        enough = len(_WORD.findall(text)) >= (
-            MIN_DECLARED_UNITS_WORDS if declared else MIN_ARTICLE_UNITS_WORDS
-        )
-    return enough and (declared or bad <= MAX_BAD_SHARE * (good + bad))
+    units, full, declared = (
+        (cjk, MIN_ARTICLE_UNITS_CJK, MIN_DECLARED_UNITS_CJK)
+        if cjk > 0.3 * len(text)
+        else (len(_WORD.findall(text)), MIN_ARTICLE_UNITS_WORDS, MIN_DECLARED_UNITS_WORDS)
+    )
+    if units >= full and bad <= MAX_BAD_SHARE * (good + bad):
+        return True
+    # the metadata is read only for the few pages it can decide
+    return units >= declared and declares_article(root)
 
 
 def declares_article(root) -> bool:
@@ -367,7 +369,7 @@ def _is_article_block(
     title: str | None = None,
 ) -> bool:
     return (
-        _is_article([t for t, _ in kept], good, bad, declares_article(root))
+        _is_article([t for t, _ in kept], good, bad, root)
         and not _is_list(kept, node, dropped)
         and not _is_hub(kept, node, root, dropped, title)
     )
