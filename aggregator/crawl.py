@@ -1,4 +1,8 @@
-"""Running crawls in-process: one Scrapy crawler per source, all feeding one database."""
+"""Running crawls in-process: one Scrapy crawler for all the sources of a run, feeding one database.
+
+The crawler's spider serves every source (each request carries its Source); each source keeps its own lock,
+counters, outcome and runs row, and ``run_crawl`` returns one CrawlResult per source.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from pathlib import Path
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from aggregator import counters
 from aggregator.config import Source
 from aggregator.runs import outcome_of, stats_counts, store_errors
-from aggregator.spiders.news import NewsSpider
+from aggregator.spiders.news import NewsSpider, run_sources
 
 
 @dataclass
@@ -30,7 +35,7 @@ class CrawlResult:
         return {
             "source": self.source,
             "requests": self.stat("downloader/request_count"),
-            "pages": self.stat("spider/html_pages"),
+            "html_pages": self.stat("spider/html_pages"),
             "articles": self.stat("extract/article"),
             "not_articles": self.stat("extract/not_article"),
             "new_stories": self.stat("store/new_story"),
@@ -59,56 +64,72 @@ def make_settings(db: str | Path, log_level: str = "WARNING", **overrides) -> Se
     return settings
 
 
-def schedule(runner, sources: list[Source]) -> list[tuple[Source, Crawler]]:
-    """Adds one crawler per source to a CrawlerProcess or CrawlerRunner."""
-    crawlers = []
-    for src in sources:
-        crawler = runner.create_crawler(NewsSpider)
-        d = runner.crawl(crawler, targets=[src])
-        # a crawler that cannot start (its lock file refused, a full disk) is this source's failure, not a
-        # traceback from Twisted: results() reports it
-        d.addErrback(_start_failed, crawler)
-        crawlers.append((src, crawler))
-    return crawlers
+@dataclass
+class Scheduled:
+    """The one crawler of a run and the sources it serves."""
+
+    crawler: Crawler
+    sources: list[Source]
+
+
+def schedule(runner, sources: list[Source]) -> Scheduled:
+    """Adds one crawler for all the sources to a CrawlerProcess or CrawlerRunner."""
+    crawler = runner.create_crawler(NewsSpider)
+    d = runner.crawl(crawler, targets=list(sources))
+    # a crawler that cannot start (a full disk) is every source's failure, not a traceback from Twisted:
+    # results() reports it
+    d.addErrback(_start_failed, crawler)
+    return Scheduled(crawler, list(sources))
 
 
 def _start_failed(failure, crawler: Crawler) -> None:
     crawler.aggregator_error = failure.getErrorMessage() or failure.type.__name__
 
 
-def results(crawlers: list[tuple[Source, Crawler]]) -> list[CrawlResult]:
+def results(scheduled: Scheduled) -> list[CrawlResult]:
+    """One result per source, in the order given, from the source's own counters (aggregator/counters.py)."""
+    crawler = scheduled.crawler
+    spider = getattr(crawler, "spider", None)
+    targets = list(getattr(spider, "targets", None) or run_sources(scheduled.sources))
+    collector = getattr(crawler, "_stats", None)  # not set when the crawler could not start
+    stats = dict(collector.get_stats()) if collector else {}
+    figures = counters.by_source(stats, [s.name for s in targets])
+    error = getattr(crawler, "aggregator_error", None)
+    outcomes = getattr(spider, "run_outcomes", {}) or {}
     out = []
-    for src, crawler in crawlers:
-        spider = getattr(crawler, "spider", None)
-        collector = getattr(crawler, "_stats", None)  # not set when the crawler could not start
-        stats = dict(collector.get_stats()) if collector else {}
-        failures = list(getattr(spider, "failures", []))
-        error = getattr(crawler, "aggregator_error", None)
-        if error and not getattr(spider, "run_outcome", None):
+    for src in targets:
+        own = figures.get(src.name, {})
+        failures = list(getattr(spider, "failures", {}).get(src.name, []))
+        locked_out = getattr(spider, "locked_out", {}).get(src.name)
+        lock_error = getattr(spider, "lock_errors", {}).get(src.name)
+        if locked_out:
+            outcome, reason = "skipped", locked_out
+        elif lock_error:
+            outcome, reason = "failed", lock_error
+            failures.append(reason)
+        elif src.name in outcomes:
+            outcome, reason = outcomes[src.name]
+        elif error:
             outcome, reason = "failed", f"the crawl could not run: {error}"
             failures.append(reason)
-        elif getattr(spider, "locked_out", None):
-            outcome, reason = "skipped", spider.locked_out
-        elif getattr(spider, "run_outcome", None):
-            outcome, reason = spider.run_outcome
         else:
-            outcome, reason = outcome_of(stats, failures, len(src.start_urls))
+            outcome, reason = outcome_of(own, failures, len(src.start_urls))
         out.append(
             CrawlResult(
-                source=getattr(spider, "run_name", src.name),
-                stats=stats,
+                source=src.name,
+                stats=own,
                 failures=failures,
                 outcome=outcome,
                 reason=reason,
-                run_id=getattr(spider, "run_id", None),
+                run_id=getattr(spider, "run_ids", {}).get(src.name),
             )
         )
     return out
 
 
 def run_crawl(sources: list[Source], settings: Settings) -> list[CrawlResult]:
-    """Crawl the sources concurrently and block until all are done. Once per process (Twisted's rule)."""
+    """Crawl the sources in one crawler and block until it is done. Once per process (Twisted's rule)."""
     process = CrawlerProcess(settings)
-    crawlers = schedule(process, sources)
+    scheduled = schedule(process, sources)
     process.start()
-    return results(crawlers)
+    return results(scheduled)

@@ -11,26 +11,30 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from aggregator import runs
+from aggregator import counters, runs
 from aggregator.store import StoreError
 
 logger = logging.getLogger(__name__)
 
 
 class RunRecorder:
-    """Inserts a ``running`` row when the spider opens and finishes it when it closes.
+    """One runs row per source: inserted ``running`` when the spider opens, given its figures every
+    ``AGGREGATOR_RUNS_FLUSH`` seconds while the crawl goes (so a killed run shows what it did), and finished
+    when the spider closes, each source with its own outcome, reason, figures and duration.
 
-    Enabled for every crawl (CLI, ``run-due``, ``scrapy crawl``, Scrapyd); a crawl that did not run because
-    another process holds its source's lock records nothing.
+    Enabled for every crawl (CLI, ``run-due``, ``scrapy crawl``, Scrapyd); a source that did not run because
+    another process holds its lock records nothing.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.db = crawler.settings.get("AGGREGATOR_DB")
         self.trigger = crawler.settings.get("AGGREGATOR_TRIGGER", "scrapy")
-        self.run_id: int | None = None
-        self.recording = False  # this crawl runs (not locked out), so it has an outcome to record
+        self.flush_every = crawler.settings.getfloat("AGGREGATOR_RUNS_FLUSH", 10.0)
+        self.run_ids: dict[str, int] = {}
+        self.sources: list = []  # the sources this crawl runs (not locked out): each has an outcome to record
         self.started = 0.0
+        self._loop: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -42,44 +46,91 @@ class RunRecorder:
         return ext
 
     def spider_opened(self, spider) -> None:
-        if getattr(spider, "locked_out", None) or not hasattr(spider, "run_name"):
+        if not hasattr(spider, "running"):
+            return
+        self.sources = list(spider.running)
+        if not self.sources:
             return
         self.started = time.monotonic()
-        self.recording = True
         try:
             runs.reap_stale(self.db)
-            self.run_id = runs.start_run(self.db, spider.run_name, self.trigger)
+            self.run_ids = runs.start_runs(self.db, [s.name for s in self.sources], self.trigger)
         except (sqlite3.Error, StoreError) as exc:
-            self._write_failed(f"recording the run: {exc}")
+            self._write_failed(None, f"recording the run: {exc}")
             return
-        spider.run_id = self.run_id
+        spider.run_ids = dict(self.run_ids)
+        if self.flush_every > 0:
+            self._loop = LoopingCall(self.flush)
+            self._loop.start(self.flush_every, now=False)
+
+    def _figures(self) -> dict[str, dict]:
+        names = [s.name for s in getattr(self.crawler.spider, "targets", self.sources)]
+        return counters.by_source(self.crawler.stats.get_stats(), names)
+
+    def flush(self) -> None:
+        """The figures so far into the running rows; a failure here is not the run's (it is retried)."""
+        figures = self._figures()
+        try:
+            runs.update_counts(
+                self.db,
+                {rid: runs.stats_counts(figures.get(name, {})) for name, rid in self.run_ids.items()},
+            )
+        except (sqlite3.Error, StoreError) as exc:
+            logger.warning("could not record the runs' figures so far: %s", exc)
 
     def spider_closed(self, spider, reason) -> None:
-        if not self.recording:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        if not self.sources:
             return
-        stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
-        start_urls = sum(len(s.start_urls) for s in getattr(spider, "targets", []))
-        failures = list(getattr(spider, "failures", []))
-        outcome, why = runs.outcome_of(stats, failures, start_urls)
-        duration = time.monotonic() - self.started
-        if self.run_id is not None:
+        self.crawler.stats.set_value("finish_reason", reason)  # Scrapy sets it after this signal
+        now = time.monotonic()
+        figures = self._figures()
+        failures = getattr(spider, "failures", {})
+        outcomes: dict[str, tuple[str, str | None]] = {}
+        ends = []
+        for src in self.sources:
+            stats = figures.get(src.name, {})
+            outcome, why = runs.outcome_of(stats, list(failures.get(src.name, [])), len(src.start_urls))
+            outcomes[src.name] = (outcome, why)
+            last = counters.last_activity(self.crawler, src.name) or now
+            if src.name in self.run_ids:
+                ends.append(
+                    {
+                        "run_id": self.run_ids[src.name],
+                        "outcome": outcome,
+                        "reason": why,
+                        "counts": runs.stats_counts(stats),
+                        "duration": max(0.0, last - self.started),
+                        "idle": now - last,
+                    }
+                )
+        if ends:
             try:
-                runs.finish_run(self.db, self.run_id, outcome, why, runs.stats_counts(stats), duration)
+                runs.finish_runs(self.db, ends)
             except (sqlite3.Error, StoreError) as exc:
-                # the row stays 'running' until a reader shows it interrupted; the command still says why
-                self._write_failed(f"recording the end of the run: {exc}")
-                stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
-                outcome, why = runs.outcome_of(stats, failures, start_urls)
-        spider.run_outcome = (outcome, why)
+                # the rows stay 'running' until a reader shows them interrupted; the command still says why
+                self._write_failed(None, f"recording the end of the run: {exc}")
+                figures = self._figures()
+                for src in self.sources:
+                    outcomes[src.name] = runs.outcome_of(
+                        figures.get(src.name, {}), list(failures.get(src.name, [])), len(src.start_urls)
+                    )
+        spider.run_outcomes = outcomes
 
-    def _write_failed(self, message: str) -> None:
+    def _write_failed(self, source: str | None, message: str) -> None:
         logger.error("%s", message)
-        self.crawler.stats.inc_value("store/error")
-        self.crawler.stats.set_value("store/last_error", message)
+        stats = self.crawler.stats
+        stats.inc_value("store/error")
+        stats.set_value("store/last_error", message)
+        # one write, for the runs of every source of this crawl: each run reports it
+        for name in [source] if source else [s.name for s in self.sources]:
+            stats.inc_value(f"{counters.PREFIX}{name}/store/error")
+            stats.set_value(f"{counters.PREFIX}{name}/store/last_error", message)
 
 
 class Progress:
-    """One live line on stderr for all the crawlers of the process: pages, articles, rate, errors.
+    """One live line on stderr for the crawl: pages, articles, rate, errors (the figures of the summary).
 
     On when ``AGGREGATOR_PROGRESS`` is set (the CLI sets it when stderr is a terminal and --quiet is not given).
     """
@@ -126,16 +177,22 @@ class Progress:
 
     @classmethod
     def line(cls) -> str:
+        """The sum of the sources' figures, as the summary at the end adds them up."""
         total: dict[str, int] = {}
+        sources = 0
         for crawler in cls._crawlers:
-            counts = runs.stats_counts(crawler.stats.get_stats() if crawler.stats else {})
-            for key, value in counts.items():
-                total[key] = total.get(key, 0) + value
-            total["articles"] = total.get("articles", 0) + int(crawler.stats.get_value("extract/article", 0))
+            spider = getattr(crawler, "spider", None)
+            names = [s.name for s in getattr(spider, "running", [])]
+            sources += len(names)
+            figures = counters.by_source(crawler.stats.get_stats() if crawler.stats else {}, names)
+            for stats in figures.values():
+                for key, value in runs.stats_counts(stats).items():
+                    total[key] = total.get(key, 0) + value
+                total["articles"] = total.get("articles", 0) + int(stats.get("extract/article", 0))
         elapsed = max(time.monotonic() - cls._started, 1e-6)
         pages = total.get("pages_fetched", 0)
         return (
-            f"crawling {len(cls._crawlers)} source(s): {pages} pages ({total.get('not_modified', 0)} unchanged), "
+            f"crawling {sources} source(s): {pages} pages ({total.get('not_modified', 0)} unchanged), "
             f"{total.get('articles', 0)} articles, {total.get('new_copies', 0)} new, "
             f"{pages / elapsed:.1f} pages/s, {total.get('errors', 0)} errors"
         )

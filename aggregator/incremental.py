@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 
+from aggregator import counters
 from aggregator.dedup import canonical_url
 from aggregator.store import Store
 
@@ -288,7 +289,7 @@ class IncrementalSpiderMiddleware:
         url = response.request.url if response.request else response.url
         spider = self.crawler.spider
         if response.status == 304:
-            self.stats.inc_value("incremental/not_modified")
+            counters.inc(self.stats, src.name, "incremental/not_modified")
             state.checked(url)
             links = state.stored_links(url)
             requests = [spider._request(u, src, role) for u, role, _ in links]
@@ -327,14 +328,14 @@ class IncrementalSpiderMiddleware:
                 self.offered.add(canon)  # a held-back next page may still be wanted from another list page
             kind = state.classify(request.url, revisit_s)
             if kind == ARTICLE:
-                self.stats.inc_value("incremental/skipped_known")
+                counters.inc(self.stats, src.name, "incremental/skipped_known")
                 # an article stored by a run killed before it followed the article's own links
                 for u, role, _ in state.stored_links(request.url):
                     if state.unknown(u, revisit_s):
                         keep.append(spider._request(u, src, role))
                 continue
             if kind == GONE:
-                self.stats.inc_value("incremental/skipped_gone")
+                counters.inc(self.stats, src.name, "incremental/skipped_gone")
                 continue
             if pagination:
                 pages.append(request)
@@ -346,7 +347,7 @@ class IncrementalSpiderMiddleware:
                 self.offered.add(canonical_url(request.url))
                 keep.append(request)
             else:
-                self.stats.inc_value("incremental/pagination_stopped")
+                counters.inc(self.stats, src.name, "incremental/pagination_stopped")
         return keep
 
     # the pipeline's verdict on each page that yielded an item
@@ -396,7 +397,11 @@ class ConditionalRequestMiddleware:
             for name, value in headers.items():
                 request.headers[name] = value
             request.meta["handle_httpstatus_list"] = [*request.meta.get("handle_httpstatus_list", []), 304]
-            self.crawler.stats.inc_value("incremental/conditional_requests")
+            counters.inc(
+                self.crawler.stats,
+                getattr(request.meta.get("source"), "name", None),
+                "incremental/conditional_requests",
+            )
         return None
 
     def process_response(self, request, response, spider=None):

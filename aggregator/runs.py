@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aggregator.lock import source_lock
 from aggregator.scope import bounds_hit
@@ -45,6 +45,32 @@ def start_run(db: str, source: str, trigger: str = "scrapy") -> int:
         ).lastrowid
 
 
+def start_runs(db: str, sources: list[str], trigger: str = "scrapy") -> dict[str, int]:
+    """One ``running`` row per source, in one transaction: {source: run id}."""
+    now, pid, host = _now(), os.getpid(), socket.gethostname()
+    with Store(db) as store, store.transaction() as conn:
+        return {
+            name: conn.execute(
+                "INSERT INTO runs (source, trigger, started, outcome, pid, host) "
+                "VALUES (?, ?, ?, 'running', ?, ?)",
+                (name, trigger, now, pid, host),
+            ).lastrowid
+            for name in sources
+        }
+
+
+def update_counts(db: str, counts: dict[int, dict]) -> None:
+    """The figures so far of runs still going, so that a killed run shows what it did."""
+    if not counts:
+        return
+    with Store(db) as store, store.transaction() as conn:
+        for run_id, values in counts.items():
+            sets = ", ".join(f"{k} = :{k}" for k in values)
+            conn.execute(
+                f"UPDATE runs SET {sets} WHERE id = :id AND outcome = 'running'", {**values, "id": run_id}
+            )
+
+
 def stats_counts(stats: dict) -> dict:
     """The run's figures from a crawler's stats."""
 
@@ -62,6 +88,8 @@ def stats_counts(stats: dict) -> dict:
         "updated_copies": stat("store/updated_copy"),
         "errors": stat("spider/errors")
         + stat("extract/error")
+        + stat("extract/worker_crashed")
+        + stat("extract/timeout")
         + stat("store/error")
         + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/") and isinstance(v, int)),
     }
@@ -108,6 +136,26 @@ def outcome_of(stats: dict, failures: list[str], start_urls: int) -> tuple[str, 
         # stopped by its own bounds: what is left is fetched by the next run
         return "partial", "; ".join(bounds)
     return "ok", None
+
+
+def finish_runs(db: str, ends: list[dict]) -> None:
+    """Finish several runs in one transaction; each end has run_id, outcome, reason, counts, duration, idle
+    (seconds since the source's work ended: its row says when that was, not when the whole crawl closed)."""
+    now = datetime.now(UTC)
+    with Store(db) as store, store.transaction() as conn:
+        for end in ends:
+            finished = (now - timedelta(seconds=max(0.0, end.get("idle") or 0.0))).isoformat(
+                timespec="seconds"
+            )
+            values = {
+                **end["counts"],
+                "finished": finished,
+                "outcome": end["outcome"],
+                "reason": end["reason"],
+                "duration_s": round(end["duration"], 3),
+            }
+            sets = ", ".join(f"{k} = :{k}" for k in values)
+            conn.execute(f"UPDATE runs SET {sets} WHERE id = :id", {**values, "id": end["run_id"]})
 
 
 def finish_run(

@@ -30,7 +30,9 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.depth import DepthMiddleware
 
+from aggregator import counters
 from aggregator.discovery import canonical
 
 ROLE_ARTICLE = "article"
@@ -139,7 +141,9 @@ class _Budgets:
         hits = self.hit.setdefault(src.name, set())
         if name not in hits:
             hits.add(name)
-            self.stats.set_value(f"scope/bound/{name}", bound(src, name, self.crawler.settings))
+            counters.set_value(
+                self.stats, src.name, f"scope/bound/{name}", bound(src, name, self.crawler.settings)
+            )
             self.crawler.spider.logger.warning(
                 "%s: %s of %s reached; the rest waits for the next run",
                 src.name,
@@ -194,17 +198,17 @@ class ScopeSpiderMiddleware:
             return site(request.url) is not None
         why = source_scope(src).refuses(request.url, request.meta.get("role"))
         if why:
-            self.stats.inc_value(f"scope/refused/{why}")
+            counters.inc(self.stats, src.name, f"scope/refused/{why}")
             self.crawler.spider.logger.info("not fetching %s: %s", request.url, why)
             return False
         book = budgets(self.crawler)
         if book.out_of_time(src):
-            self.stats.inc_value("scope/dropped/max_time")
+            counters.inc(self.stats, src.name, "scope/dropped/max_time")
             return False
         if request.meta.get("role") == "robots":
             return True  # robots.txt is not a page of the budget
         if not book.admit(request, src):
-            self.stats.inc_value("scope/dropped/max_pages")
+            counters.inc(self.stats, src.name, "scope/dropped/max_pages")
             return False
         return True
 
@@ -239,14 +243,35 @@ class ScopeDownloaderMiddleware:
             return None
         why = source_scope(src).refuses(request.url, request.meta.get("role"))
         if why:
-            self.stats.inc_value(f"scope/refused/{why}")
+            counters.inc(self.stats, src.name, f"scope/refused/{why}")
             hops = request.meta.get("redirect_urls")
             via = f" (redirected from {hops[0]})" if hops else ""
             raise IgnoreRequest(f"out of scope: {why}: {request.url}{via}")
         if budgets(self.crawler).out_of_time(src):
-            self.stats.inc_value("scope/dropped/max_time")
+            counters.inc(self.stats, src.name, "scope/dropped/max_time")
             raise IgnoreRequest(f"time budget of {src.name} spent: {request.url}")
+        # this middleware sees every request before Scrapy's robots.txt middleware asks for the host's
+        # robots.txt, which carries no source: it is counted as this one's
+        counters.claim_host(self.crawler, request.url, src.name)
         return None
+
+
+class SourceDepthMiddleware(DepthMiddleware):
+    """Scrapy's DepthMiddleware with the link depth limit of each request's source (``depth`` in the sources
+    file, ``crawl --depth``), ``DEPTH_LIMIT`` for a source that sets none: one crawler serves many sources."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = super().from_crawler(crawler)
+        mw.default_depth = mw.maxdepth
+        return mw
+
+    def get_processed_request(self, request, response):
+        src = request.meta.get("source")
+        depth = getattr(src, "depth", None)
+        # the limit is read by the base class in this same call: nothing else runs in between
+        self.maxdepth = self.default_depth if depth is None else depth
+        return super().get_processed_request(request, response)
 
 
 def bounds_hit(stats: dict) -> list[str]:

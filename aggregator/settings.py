@@ -42,11 +42,16 @@ AGGREGATOR_STOP_PAGINATION = True
 # replayed links, and redirects (which come back through the downloader middlewares)
 SPIDER_MIDDLEWARES = {
     "aggregator.scope.ScopeSpiderMiddleware": 40,
+    # one crawler serves many sources: the depth limit is each request's source's (DEPTH_LIMIT by default)
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "aggregator.scope.SourceDepthMiddleware": 900,
     "aggregator.incremental.IncrementalSpiderMiddleware": 950,
 }
 DOWNLOADER_MIDDLEWARES = {
     "aggregator.scope.ScopeDownloaderMiddleware": 45,
     "aggregator.incremental.ConditionalRequestMiddleware": 585,
+    # requests and responses per source, next to Scrapy's DownloaderStats (850): aggregator/counters.py
+    "aggregator.counters.SourceCounters": 851,
 }
 # a portal can name any URL (a robots.txt "Sitemap: file:///etc/passwd"): only HTTP(S) can be fetched at all
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
@@ -65,6 +70,14 @@ EXTENSIONS = {
 AGGREGATOR_LOCK = True
 AGGREGATOR_TRIGGER = "scrapy"  # what started the run, as recorded: scrapy | crawl | run-due
 AGGREGATOR_PROGRESS = False  # the CLI turns it on when stderr is a terminal
+
+# extraction and fingerprinting run in a pool of this many worker processes (default: one per core), so
+# both cores work while the reactor thread downloads, follows links and writes the database; 0 runs them
+# in the crawl's own process (for debugging). A page whose extraction takes longer than
+# AGGREGATOR_EXTRACT_TIMEOUT seconds, or kills its worker, is skipped and counted (extract/timeout,
+# extract/worker_crashed); the pool recovers.
+AGGREGATOR_WORKERS = None  # None: os.cpu_count()
+AGGREGATOR_EXTRACT_TIMEOUT = 60
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,

@@ -8,6 +8,7 @@ import sqlite3
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from aggregator import counters
 from aggregator.store import CopyRecord, Store
 from aggregator.stories import hosted_by_publisher
 
@@ -20,9 +21,10 @@ class StorePipeline:
     ``store/error`` (the last message in ``store/last_error``), so the run ends ``partial`` or ``failed`` and the
     command exits non-zero, instead of the article vanishing without a word."""
 
-    def __init__(self, db_path: str, stats, timeout: float = 30):
+    def __init__(self, db_path: str, stats, timeout: float = 30, crawler=None):
         self.db_path = db_path
         self.stats = stats
+        self.crawler = crawler
         self.timeout = timeout
         self.store: Store | None = None
 
@@ -32,6 +34,7 @@ class StorePipeline:
             crawler.settings.get("AGGREGATOR_DB"),
             crawler.stats,
             timeout=crawler.settings.getfloat("AGGREGATOR_DB_TIMEOUT", 30),
+            crawler=crawler,
         )
 
     def open_spider(self):
@@ -68,9 +71,9 @@ class StorePipeline:
         try:
             outcome, _ = self.store.add_copy(copy)
         except sqlite3.Error as exc:
-            self.stats.inc_value("store/error")
-            self.stats.set_value("store/last_error", str(exc))
+            counters.inc(self.stats, copy.source_name, "store/error", crawler=self.crawler)
+            counters.set_value(self.stats, copy.source_name, "store/last_error", str(exc))
             logger.error("could not store %s: %s", copy.final_url, exc)
             raise DropItem(f"not stored: {exc}") from None
-        self.stats.inc_value(f"store/{outcome}")
+        counters.inc(self.stats, copy.source_name, f"store/{outcome}", crawler=self.crawler)
         return item

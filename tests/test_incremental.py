@@ -25,16 +25,15 @@ FAST = {"AUTOTHROTTLE_ENABLED": False}
 async def crawl(db, sources, **settings):
     """Crawl in-process; returns (results, [(url, status), ...] of every response)."""
     runner = CrawlerRunner(make_settings(db, **{**FAST, **settings}))
-    crawlers = schedule(runner, sources)
+    scheduled = schedule(runner, sources)
     seen = []
-    for _, crawler in crawlers:
-        crawler.signals.connect(
-            lambda response, request, spider: seen.append((response.url, response.status)),
-            signal=signals.response_received,
-            weak=False,
-        )
+    scheduled.crawler.signals.connect(
+        lambda response, request, spider: seen.append((response.url, response.status)),
+        signal=signals.response_received,
+        weak=False,
+    )
     await runner.join()
-    return results(crawlers), seen
+    return results(scheduled), seen
 
 
 def path_of(url: str) -> str:

@@ -1,3 +1,5 @@
+import inspect
+
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -33,12 +35,24 @@ def crawler(tmp_path):
     return get_crawler(settings_dict={"AGGREGATOR_DB": str(tmp_path / "p.db")})
 
 
+def settle(result):
+    """The result of a process_item; the extraction stage is a coroutine, which in-process (no pool:
+    open_spider not called) completes without waiting."""
+    if not inspect.iscoroutine(result):
+        return result
+    try:
+        result.send(None)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the in-process extraction waited for something")
+
+
 def run(crawler, item):
     stages = [cls.from_crawler(crawler) for cls in (ExtractPipeline, DedupePipeline, StorePipeline)]
     stages[2].open_spider()
     try:
         for stage in stages:
-            item = stage.process_item(item)
+            item = settle(stage.process_item(item))
     finally:
         stages[2].close_spider()
     return item
@@ -59,13 +73,15 @@ def test_article_goes_through_all_stages_into_the_store(crawler):
 
 def test_non_article_page_is_dropped_and_counted(crawler):
     with pytest.raises(DropItem, match="not an article"):
-        ExtractPipeline.from_crawler(crawler).process_item(page("http://kjb.test/list.html", LIST_PAGE))
+        settle(
+            ExtractPipeline.from_crawler(crawler).process_item(page("http://kjb.test/list.html", LIST_PAGE))
+        )
     assert crawler.stats.get_value("extract/not_article") == 1
 
 
 def test_same_url_twice_in_a_run_is_dropped_by_dedupe(crawler):
     extract, dedupe = ExtractPipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
-    dedupe.process_item(extract.process_item(page("http://kjb.test/content/1.html?b=1&a=2")))
+    dedupe.process_item(settle(extract.process_item(page("http://kjb.test/content/1.html?b=1&a=2"))))
     with pytest.raises(DropItem, match="already processed"):
-        dedupe.process_item(extract.process_item(page("http://kjb.test/content/1.html?a=2&b=1#x")))
+        dedupe.process_item(settle(extract.process_item(page("http://kjb.test/content/1.html?a=2&b=1#x"))))
     assert crawler.stats.get_value("dedupe/duplicate_url") == 1

@@ -177,11 +177,9 @@ def cmd_crawl(args) -> int:
     if not sources:
         raise CliError("nothing to crawl: give URLs, --source NAME or --all")
     # the command line wins over the sources file
-    bounds = {k: getattr(args, k) for k in ("max_pages", "max_time", "max_entries", "max_sitemaps")}
+    bounds = {k: getattr(args, k) for k in ("depth", "max_pages", "max_time", "max_entries", "max_sitemaps")}
     sources = [replace(s, **{k: v for k, v in bounds.items() if v is not None}) for s in sources]
     overrides = run_overrides(args)
-    if args.depth is not None:
-        overrides["DEPTH_LIMIT"] = args.depth
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False
     results = run(sources, args.db, verbose=args.verbose, quiet=args.quiet, trigger="crawl", **overrides)
@@ -227,12 +225,14 @@ def print_summary(results, db) -> None:
 
     from aggregator.store import Store, StoreError
 
+    # the figures of the live progress line, added up the same way
     total = {
         k: sum(r.summary[k] for r in results)
-        for k in ("pages", "articles", "new_stories", "new_copies", "errors")
+        for k in ("pages_fetched", "articles", "new_stories", "new_copies", "errors")
     }
     print(
-        f"crawled {len(results)} source(s): {total['pages']} pages fetched, {total['articles']} article pages"
+        f"crawled {len(results)} source(s): {total['pages_fetched']} pages fetched, "
+        f"{total['articles']} article pages"
     )
     print(
         f"this run: {total['new_stories']} new stories, {total['new_copies']} new copies, {total['errors']} errors"

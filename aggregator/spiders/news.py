@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -22,6 +23,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
+from aggregator import counters
 from aggregator.config import Source, is_xpath, load_sources, source_for_urls
 from aggregator.discovery import robots_sitemaps, sniff_xml, worth_following
 from aggregator.extract import decode_html
@@ -38,7 +40,23 @@ _MAX_GUNZIP = 16 * 1024 * 1024
 _LINKS = LinkExtractor(tags=("a", "area", "link"), attrs=("href",))
 
 
+def run_sources(targets: list[Source]) -> list[Source]:
+    """The sources of a run, each under the name its run is recorded under: an ad-hoc URL crawl under the host
+    of its first URL, as ``aggregator crawl URL`` names it. A source named twice is crawled once."""
+    by_name: dict[str, Source] = {}
+    for src in targets:
+        if src.name == "adhoc":
+            src = replace(src, name=urlsplit(src.start_urls[0]).netloc.lower())
+        by_name.setdefault(src.name, src)
+    return list(by_name.values())
+
+
 class NewsSpider(scrapy.Spider):
+    """One spider for every source of a run: each request carries its Source in ``meta["source"]``, and what
+    differs per source (scope, depth, robots.txt, budgets, selectors, publisher) is read from there. Each
+    source has its own lock, runs row and counters (aggregator/counters.py); politeness is per host, Scrapy's
+    download slots and AutoThrottle."""
+
     name = "news"
 
     def __init__(self, *args, url=None, source=None, all=None, sources="data/sources.toml", **kwargs):
@@ -59,30 +77,35 @@ class NewsSpider(scrapy.Spider):
                 targets.extend(by_name[w] for w in wanted)
         if not targets:
             raise ValueError("nothing to crawl: pass -a url=URL, -a source=NAME or -a all=1")
-        self.targets = targets
-        self.failures: list[str] = []  # start URLs that could not be fetched, with the reason
+        self.targets = run_sources(targets)
+        # start URLs that could not be fetched, with the reason, per source
+        self.failures: dict[str, list[str]] = {s.name: [] for s in self.targets}
         self.locks: list = []
-        self.locked_out: str | None = None  # why this crawl did not run: another process crawls the source
+        # why a source is not crawled by this run: another process crawls it
+        self.locked_out: dict[str, str] = {}
+        self.lock_errors: dict[str, str] = {}  # sources whose lock could not be taken at all
 
     @property
-    def run_name(self) -> str:
-        """The name runs are recorded under: the source, or the host of an ad-hoc URL crawl."""
-        names = [s.name for s in self.targets]
-        if names == ["adhoc"]:
-            return urlsplit(self.targets[0].start_urls[0]).netloc.lower()
-        return ",".join(names)
+    def running(self) -> list[Source]:
+        """The sources this run crawls: all but those another process holds or whose lock is refused."""
+        return [s for s in self.targets if s.name not in self.locked_out and s.name not in self.lock_errors]
 
     def _lock(self, db: str) -> None:
-        """Hold one lock per source for the whole crawl, so no source is crawled twice at the same time."""
-        for name in dict.fromkeys(n for n in self.run_name.split(",") if n):
-            lock = source_lock(db, name)
-            if not lock.acquire():
+        """Hold one lock per source for the whole crawl, so no source is crawled twice at the same time; a
+        source another process holds is skipped, the others run."""
+        for src in self.targets:
+            lock = source_lock(db, src.name)
+            try:
+                acquired = lock.acquire()
+            except OSError as exc:  # a lock file that must not be used (a symbolic link): this source fails
+                self.lock_errors[src.name] = f"the crawl could not run: {exc}"
+                continue
+            if not acquired:
                 pid = lock.holder()
-                self.locked_out = f"source {name} is being crawled by another process" + (
+                self.locked_out[src.name] = f"source {src.name} is being crawled by another process" + (
                     f" (pid {pid})" if pid else ""
                 )
-                self.closed()
-                return
+                continue
             self.locks.append(lock)
 
     def closed(self, reason: str | None = None) -> None:
@@ -93,22 +116,14 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if len(spider.targets) == 1:
-            # per-source limits from the sources file become this crawl's settings
-            src = spider.targets[0]
-            if src.depth is not None:
-                crawler.settings.set("DEPTH_LIMIT", src.depth, priority="spider")
-            if not src.obey_robots:
-                crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
         if crawler.settings.getbool("AGGREGATOR_LOCK", True) and crawler.settings.get("AGGREGATOR_DB"):
             spider._lock(crawler.settings.get("AGGREGATOR_DB"))
         return spider
 
     async def start(self):
-        if self.locked_out:
-            self.logger.warning("%s: not crawling it again", self.locked_out)
-            return
-        for src in self.targets:
+        for why in self.locked_out.values():
+            self.logger.warning("%s: not crawling it again", why)
+        for src in self.running:
             for url in src.start_urls:
                 yield self._request(url, src, role="start", dont_filter=True)
             if src.kind in ("portal", "sitemap"):
@@ -120,7 +135,7 @@ class NewsSpider(scrapy.Spider):
 
     def _request(self, url: str, src: Source, role: str, **kwargs) -> scrapy.Request:
         meta = {"source": src, "role": role}
-        if role == "robots":
+        if role == "robots" or not src.obey_robots:
             meta["dont_obey_robotstxt"] = True
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta, **kwargs)
 
@@ -145,7 +160,7 @@ class NewsSpider(scrapy.Spider):
             return
         if not _is_html(response, body):
             return
-        self.crawler.stats.inc_value("spider/html_pages")
+        self._count(src, "spider/html_pages")
         # with an article_links override, only the pages it points at are article candidates
         if role == "article" or not src.selectors.article_links:
             yield self._item(response, body, src)
@@ -174,14 +189,14 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def _from_feed(self, body: bytes, response: Response, src: Source):
-        self.crawler.stats.inc_value("spider/feeds")
+        self._count(src, "spider/feeds")
         sel = Selector(body=body, type="xml")
         sel.remove_namespaces()
         urls = (urljoin(response.url, u.strip()) for u in sel.xpath(_FEED_LINKS).getall())
         yield from self._listed(urls, src, "article", response.url)
 
     def _from_sitemap(self, body: bytes, response: Response, src: Source):
-        self.crawler.stats.inc_value("spider/sitemaps")
+        self._count(src, "spider/sitemaps")
         try:
             sitemap = Sitemap(body)
         except Exception:  # lxml raises several types on broken XML; a broken sitemap is just skipped
@@ -221,8 +236,12 @@ class NewsSpider(scrapy.Spider):
             selectors={k: v for k, v in vars(src.selectors).items() if v},
         )
 
+    def _count(self, src: Source, key: str) -> None:
+        counters.inc(self.crawler.stats, src.name, key, crawler=self.crawler)
+
     def on_error(self, failure):
         request = failure.request
+        src: Source = request.meta["source"]
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
         else:
@@ -234,10 +253,10 @@ class NewsSpider(scrapy.Spider):
                 "skipped %s: %s", request.url, reason
             )  # robots.txt said no: obeying is not an error
             return
-        self.crawler.stats.inc_value("spider/errors")
+        self._count(src, "spider/errors")
         if request.meta.get("role") == "start":
-            self.failures.append(f"{request.url}: {reason}")
-            self.crawler.stats.inc_value("spider/start_failed")
+            self.failures.setdefault(src.name, []).append(f"{request.url}: {reason}")
+            self._count(src, "spider/start_failed")
             self.logger.error("could not fetch start URL %s: %s", request.url, reason)
         else:
             self.logger.warning("could not fetch %s: %s", request.url, reason)
