@@ -64,8 +64,8 @@ _FAULTS: dict[str, str] = {}
 
 
 def process_page(page: dict) -> dict:
-    """Extract a page and fingerprint its body: ``{"article": {...}, "fingerprint": (hash, size, full, head)
-    or None}``, or ``{"error": "Type: message"}`` when extraction raised."""
+    """Extract a page and fingerprint its body: ``{"article": {...}, "fingerprint": (hash, size, full, head,
+    slots) or None}``, or ``{"error": "Type: message"}`` when extraction raised."""
     html = page["html"]
     if _FAULTS:
         _fault(html)
@@ -82,8 +82,8 @@ def process_page(page: dict) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}"}
     return {
         "article": article.to_dict(),
-        # plain bytes, not numpy arrays: aggregator.dedup.Fingerprint.from_row rebuilds it
-        "fingerprint": None if fp is None else (fp.body_hash, fp.size, *fp.to_blobs()),
+        # the fields as the store keeps them (bytes, JSON): aggregator.dedup.Fingerprint.from_row rebuilds it
+        "fingerprint": None if fp is None else (fp.body_hash, fp.size, *fp.to_blobs(), fp.slots_json()),
     }
 
 

@@ -207,3 +207,16 @@ def test_by_source_splits_the_stats_and_keeps_the_crawl_wide_end():
     (only,) = counters.by_source(stats, ["a"]).values()
     assert only["response_received_count"] == 5 and only["downloader/response_count"] == 2
     assert stats_counts(split["a"])["pages_fetched"] == 2
+
+
+def test_a_worker_returns_the_fingerprint_the_pipeline_would_compute(truth):
+    from aggregator.dedup import Fingerprint, fingerprint
+    from aggregator.workers import process_page
+
+    path = truth["portals"]["kjb"]["articles"][0]
+    html = (PORTALS_DIR / "kjb" / path.lstrip("/")).read_text("utf-8")
+    out = process_page({"html": html, "url": "http://kjb.test" + path, "fetched_at": None, "selectors": {}})
+    json.dumps(out["article"])  # plain data
+    got, want = Fingerprint.from_row(*out["fingerprint"]), fingerprint(out["article"]["body"])
+    assert (got.body_hash, got.size, got.slots) == (want.body_hash, want.size, want.slots)
+    assert (got.full == want.full).all() and (got.head == want.head).all()
