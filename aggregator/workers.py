@@ -98,21 +98,42 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _init_worker(faults: dict | None) -> None:
+def _init_worker(crawl: tuple[int, str | None], faults: dict | None) -> None:
     # Ctrl-C on a terminal reaches the whole process group: the crawl's process shuts down in order and ends
     # the pool; a worker that died of the signal first would break the pool under the pages still in flight
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _FAULTS.clear()
     _FAULTS.update(faults or {})
-    parent = os.getppid()
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
+    threading.Thread(target=_watch_crawl, args=crawl, daemon=True, name="crawl-watch").start()
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit when the crawl is gone (kill -9 of the crawl: its forkserver exits, and this worker is orphaned)."""
+def _identity(pid: int) -> str | None:
+    """A process's start time (Linux): with its pid, it names the process even after the pid is reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _alive(pid: int, identity: str | None) -> bool:
+    if identity is not None:
+        return _identity(pid) == identity
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _watch_crawl(pid: int, identity: str | None) -> None:
+    """Exit when the crawl's process is gone (kill -9). Nothing else would end this worker: its parent is the
+    forkserver, which itself lives as long as any of its workers does, and no pipe reports the crawl's end."""
     while True:
         time.sleep(1.0)
-        if os.getppid() != parent:
+        if not _alive(pid, identity):
             os._exit(0)
 
 
@@ -148,7 +169,7 @@ class ExtractionPool:
                 max_workers=1 if kind == "_quarantine" else self.workers,
                 mp_context=self._context,
                 initializer=_init_worker,
-                initargs=(self.faults,),
+                initargs=((os.getpid(), _identity(os.getpid())), self.faults),
             )
             setattr(self, kind, executor)
         return executor

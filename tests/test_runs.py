@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import pytest_twisted
@@ -83,6 +84,19 @@ def test_two_run_due_at_once_crawl_each_source_once(slow_kjb, portals, truth, tm
     )
 
 
+def _pool_processes(cwd) -> list[int]:
+    """The pids of multiprocessing helpers (forkserver, workers) started by a crawl run in ``cwd``."""
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "multiprocessing" in cmd and str(cwd) in cmd:
+            out.append(int(entry))
+    return out
+
+
 def test_killed_run_is_marked_interrupted_and_the_next_run_loses_nothing(slow_kjb, truth, tmp_path):
     src = sources_file(tmp_path / "s.toml", {"kjb": slow_kjb})
     db = tmp_path / "k.db"
@@ -106,6 +120,11 @@ def test_killed_run_is_marked_interrupted_and_the_next_run_loses_nothing(slow_kj
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
+    # its extraction workers (and their forkserver) notice and exit: nothing is left running
+    deadline = time.monotonic() + 15
+    while _pool_processes(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _pool_processes(tmp_path)
     before = set(copies(db))
     articles = len(truth["portals"]["kjb"]["articles"])
     assert 3 <= len(before) < articles, "the crawl should be killed half-way"
