@@ -9,8 +9,10 @@ Run it through the CLI (``aggregator crawl``) or as a Scrapy user would::
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
+import resource
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -93,6 +95,7 @@ class NewsSpider(scrapy.Spider):
     def _lock(self, db: str) -> None:
         """Hold one lock per source for the whole crawl, so no source is crawled twice at the same time; a
         source another process holds is skipped, the others run."""
+        _room_for_files(len(self.targets))
         for src in self.targets:
             lock = source_lock(db, src.name)
             try:
@@ -260,6 +263,19 @@ class NewsSpider(scrapy.Spider):
             self.logger.error("could not fetch start URL %s: %s", request.url, reason)
         else:
             self.logger.warning("could not fetch %s: %s", request.url, reason)
+
+
+def _room_for_files(locks: int) -> None:
+    """Each source's lock is an open file for the whole crawl: a thousand sources would pass the usual soft
+    limit of 1024 open files (sockets and the database need some too), so raise it towards the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = locks + 1024
+    if soft == resource.RLIM_INFINITY or soft >= want:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard)
+        )
 
 
 def _is_html(response: Response, body: bytes) -> bool:
