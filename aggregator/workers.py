@@ -1,26 +1,27 @@
 """Extraction and fingerprinting in worker processes, so that a crawl uses every core.
 
 ``process_page`` is the pure, CPU-bound part of the item pipeline: plain data in (decoded HTML, URL, fetch time,
-selectors), plain data out (the article's fields and the body's fingerprint). `ExtractionPool` runs it in a
-``ProcessPoolExecutor`` (``AGGREGATOR_WORKERS`` processes, default one per core) while the reactor thread keeps
-downloading, following links and writing the database, the one writer.
+selectors), plain data out (the article's fields and the body's fingerprint). `ExtractionPool` runs it in
+``AGGREGATOR_WORKERS`` worker processes (default one per core) while the reactor thread keeps downloading,
+following links and writing the database, the one writer.
 
 Workers are started by the ``forkserver`` method (never ``fork``: the crawl's process runs threads, and a forked
 copy of a lock held by one of them never comes free); the forkserver imports the extraction code once and forks
-each worker from there, so a worker starts in milliseconds, not the second a fresh interpreter needs.
+each worker from there, so a worker starts in milliseconds, not the second a fresh interpreter needs. Each
+worker has one pipe to the crawl, written and read by the reactor thread (no helper thread: concurrent.futures'
+feeder and manager threads took the GIL from the reactor thread on every page, and cost it more CPU than the
+extraction they moved out). A worker reads EOF and exits when the crawl's process ends, kill -9 included.
 
-In-flight work is bounded: at most two pages per worker are submitted at a time, the others wait in the item
-pipeline, which Scrapy bounds in turn (the scraper slot holds at most ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` bytes of
-responses whose items are still being processed, and downloads pause beyond that), so memory stays flat
-whatever the number of portals.
+In-flight work is bounded: a worker holds at most two pages (the one it works on and the next), the others wait
+in the item pipeline, which Scrapy bounds in turn (the scraper slot holds at most
+``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` bytes of responses whose items are still being processed, and downloads pause
+beyond that), so memory stays flat whatever the number of portals.
 
-A page that kills its worker (a crash in a C extension, the kernel's OOM killer) breaks the whole executor: every
-page in flight fails with ``BrokenProcessPool``. Those pages are tried again one at a time in a one-process
-quarantine pool, where a page that breaks it again is the culprit: it is skipped (``WorkerCrashed``) and the
-others go on. A page that runs longer than the timeout (``AGGREGATOR_EXTRACT_TIMEOUT``, counted from its
-submission, so it includes waiting behind at most one other page) has its pool's processes killed (a running
-task cannot be cancelled otherwise) and is skipped (``WorkerTimeout``); the other pages of that pool are
-quarantined as above. A fresh pool takes the next pages.
+A worker works through its pages in order, so when it dies (a crash in a C extension, the kernel's OOM killer:
+EOF on its pipe) the page it was working on is known: that page is skipped (``WorkerCrashed``), the next one it
+held goes back to the front of the queue, and a new worker takes its place. A page that runs longer than
+``AGGREGATOR_EXTRACT_TIMEOUT`` seconds (counted from when its worker started on it) has its worker killed, is
+skipped (``WorkerTimeout``), and the same happens.
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ import logging
 import multiprocessing
 import os
 import signal
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import deque
 from datetime import datetime
 
-from twisted.internet.defer import Deferred, DeferredLock, DeferredSemaphore
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReadDescriptor
+from zope.interface import implementer
 
 from aggregator.dedup import fingerprint
 from aggregator.extract import Selectors, extract
@@ -52,10 +53,6 @@ class WorkerCrashed(Exception):
 
 class WorkerTimeout(Exception):
     """The page's extraction ran longer than the timeout."""
-
-
-class _PoolBroke(Exception):
-    """A worker of the pool died while this page was in it (this page or another one killed it)."""
 
 
 # test-only faults (setting AGGREGATOR_TEST_WORKER_FAULTS = {"crash": MARKER, "hang": MARKER}): a worker that
@@ -94,49 +91,6 @@ def _fault(html: str) -> None:
         time.sleep(3600)
 
 
-def _ready() -> int:
-    return os.getpid()
-
-
-def _init_worker(crawl: tuple[int, str | None], faults: dict | None) -> None:
-    # Ctrl-C on a terminal reaches the whole process group: the crawl's process shuts down in order and ends
-    # the pool; a worker that died of the signal first would break the pool under the pages still in flight
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _FAULTS.clear()
-    _FAULTS.update(faults or {})
-    threading.Thread(target=_watch_crawl, args=crawl, daemon=True, name="crawl-watch").start()
-
-
-def _identity(pid: int) -> str | None:
-    """A process's start time (Linux): with its pid, it names the process even after the pid is reused."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[19].decode()
-    except (OSError, IndexError):
-        return None
-
-
-def _alive(pid: int, identity: str | None) -> bool:
-    if identity is not None:
-        return _identity(pid) == identity
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
-def _watch_crawl(pid: int, identity: str | None) -> None:
-    """Exit when the crawl's process is gone (kill -9). Nothing else would end this worker: its parent is the
-    forkserver, which itself lives as long as any of its workers does, and no pipe reports the crawl's end."""
-    while True:
-        time.sleep(1.0)
-        if not _alive(pid, identity):
-            os._exit(0)
-
-
 def default_workers(settings) -> int:
     value = settings.get("AGGREGATOR_WORKERS")
     if value is None or value == "":
@@ -144,122 +98,173 @@ def default_workers(settings) -> int:
     return max(0, int(value))
 
 
+@implementer(IReadDescriptor)
+class _Worker:
+    """One worker process and the pages it holds, in order: the first is the one it is working on."""
+
+    def __init__(self, pool: ExtractionPool):
+        self.pool = pool
+        self.conn, child = pool._context.Pipe(duplex=True)
+        self.process = pool._context.Process(
+            target=_worker_main, args=(child, pool.faults), daemon=True, name="aggregator-extract"
+        )
+        self.process.start()
+        child.close()  # the worker's end lives in the worker only: it reads EOF when this process dies
+        self.held: deque[tuple[dict, Deferred]] = deque()
+        self.timer = None
+        self.dead = False
+        pool.reactor.addReader(self)
+
+    # IReadDescriptor: the reactor calls doRead when a result (or EOF: the worker died) can be read
+
+    def fileno(self) -> int:
+        return -1 if self.dead else self.conn.fileno()
+
+    def logPrefix(self) -> str:
+        return "extract-worker"
+
+    def connectionLost(self, reason) -> None:
+        self.pool._lost(self, WorkerCrashed("the extraction killed its worker process"))
+
+    def doRead(self) -> None:
+        try:
+            result = self.conn.recv()
+        except (EOFError, OSError):
+            self.pool._lost(self, WorkerCrashed("the extraction killed its worker process"))
+            return
+        _, d = self.held.popleft()
+        self._arm()
+        d.callback(result)
+        self.pool._feed()
+
+    def send(self, page: dict, d: Deferred) -> None:
+        self.held.append((page, d))
+        self.conn.send(page)
+        if len(self.held) == 1:
+            self._arm()
+
+    def _arm(self) -> None:
+        """The timeout runs for the page the worker is now working on (the first it holds)."""
+        if self.timer is not None and self.timer.active():
+            self.timer.cancel()
+        self.timer = None
+        if self.held:
+            self.timer = self.pool.reactor.callLater(self.pool.timeout, self._timed_out)
+
+    def _timed_out(self) -> None:
+        self.timer = None
+        self.pool._lost(self, WorkerTimeout(f"extraction took longer than {self.pool.timeout:g} s"))
+
+    def stop(self, kill: bool = False) -> None:
+        if self.dead:
+            return
+        self.dead = True
+        if self.timer is not None and self.timer.active():
+            self.timer.cancel()
+        self.pool.reactor.removeReader(self)
+        with contextlib.suppress(OSError, ValueError):
+            if kill:
+                self.process.kill()
+            else:
+                self.conn.send(None)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+
+def _worker_main(conn, faults: dict | None) -> None:
+    # Ctrl-C on a terminal reaches the whole process group: the crawl's process shuts down in order and ends
+    # the workers; a worker that died of the signal first would lose the page it holds
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _FAULTS.clear()
+    _FAULTS.update(faults or {})
+    while True:
+        try:
+            page = conn.recv()
+        except (EOFError, OSError):
+            return  # the crawl's process is gone (kill -9 too: the kernel closed its end)
+        if page is None:
+            return
+        conn.send(process_page(page))
+
+
 class ExtractionPool:
-    """``process_page`` in worker processes, from the reactor thread: ``await pool.run(page)``."""
+    """``process_page`` in worker processes, driven by the reactor: ``await pool.run(page)``.
+
+    No helper thread: each worker is a process with a pipe, written by the reactor thread and read when the
+    reactor says it is readable (concurrent.futures' feeder and manager threads cost the reactor thread the GIL
+    on every page). Each worker holds at most two pages (the one it works on and the next, so it never waits
+    for the reactor); the others wait here, in order. A worker that dies (EOF on its pipe) or passes the
+    timeout on a page is replaced: that page, the first it held, is the culprit and fails; the next one it held
+    goes back to the front of the queue.
+    """
+
+    DEPTH = 2  # pages held by one worker
+    PREFETCH_MAX = 60_000  # characters: a page is sent to a busy worker only if it fits in the pipe's buffer
 
     def __init__(self, workers: int, timeout: float = 60.0, faults: dict | None = None):
         from twisted.internet import reactor
 
         self.reactor = reactor
-        self.workers = max(1, workers)
+        self.size = max(1, workers)
         self.timeout = timeout
         self.faults = dict(faults or {})
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
-        self._main: ProcessPoolExecutor | None = None
-        self._quarantine: ProcessPoolExecutor | None = None
-        self._slots = DeferredSemaphore(2 * self.workers)
-        self._alone = DeferredLock()
+        self.workers: list[_Worker] = []
+        self.waiting: deque[tuple[dict, Deferred]] = deque()
         self.closed = False
-
-    def _executor(self, kind: str) -> ProcessPoolExecutor:
-        executor = getattr(self, kind)
-        if executor is None:
-            executor = ProcessPoolExecutor(
-                max_workers=1 if kind == "_quarantine" else self.workers,
-                mp_context=self._context,
-                initializer=_init_worker,
-                initargs=((os.getpid(), _identity(os.getpid())), self.faults),
-            )
-            setattr(self, kind, executor)
-        return executor
-
-    def _discard(self, kind: str, executor: ProcessPoolExecutor, kill: bool = False) -> None:
-        """Stop using a broken (or hung) executor; the next page gets a fresh one."""
-        if getattr(self, kind) is executor:
-            setattr(self, kind, None)
-        if kill:
-            # a running task cannot be cancelled: its process is killed, which breaks the executor, so the
-            # other pages it held fail with BrokenProcessPool and are tried again in quarantine
-            for proc in list((getattr(executor, "_processes", None) or {}).values()):
-                with contextlib.suppress(OSError, ValueError):
-                    proc.kill()
-        executor.shutdown(wait=False, cancel_futures=True)
 
     def warm_up(self) -> None:
         """Start the worker processes now, while the first pages download."""
-        executor = self._executor("_main")
-        for _ in range(self.workers):
-            try:
-                executor.submit(_ready)
-            except (BrokenProcessPool, RuntimeError):
-                return
+        while len(self.workers) < self.size:
+            self.workers.append(_Worker(self))
 
     async def run(self, page: dict) -> dict:
         from scrapy.utils.defer import maybe_deferred_to_future
 
-        await maybe_deferred_to_future(self._slots.acquire())
-        try:
-            return await maybe_deferred_to_future(self._attempt("_main", page))
-        except _PoolBroke:
-            pass  # this page or another one in the pool killed a worker: find out which, alone
-        finally:
-            self._slots.release()
-        await maybe_deferred_to_future(self._alone.acquire())
-        try:
-            return await maybe_deferred_to_future(self._attempt("_quarantine", page))
-        except _PoolBroke:
-            raise WorkerCrashed("the extraction killed its worker process") from None
-        finally:
-            self._alone.release()
-
-    def _attempt(self, kind: str, page: dict) -> Deferred:
         if self.closed:
             raise RuntimeError("the extraction pool is closed")
         d: Deferred = Deferred()
-        for _ in range(2):  # a pool found broken at submission is replaced once
-            executor = self._executor(kind)
+        self.waiting.append((page, d))
+        self._feed()
+        return await maybe_deferred_to_future(d)
+
+    def _feed(self) -> None:
+        """Hand waiting pages to the workers with room, the least busy first."""
+        self.warm_up()
+        while self.waiting:
+            worker = min(self.workers, key=lambda w: len(w.held))
+            if len(worker.held) >= self.DEPTH:
+                return
+            if worker.held and len(self.waiting[0][0]["html"]) > self.PREFETCH_MAX:
+                # the pipe would be full until the worker is done with its page, and the reactor thread would
+                # wait on the write: a large page goes to a worker with nothing else to do
+                return
+            page, d = self.waiting.popleft()
             try:
-                future = executor.submit(process_page, page)
-                break
-            except BrokenProcessPool:
-                self._discard(kind, executor)
-        else:
-            d.errback(_PoolBroke())
-            return d
-        timer = self.reactor.callLater(self.timeout, self._timed_out, kind, executor, d)
-        future.add_done_callback(
-            lambda f: self.reactor.callFromThread(self._settle, kind, executor, f, d, timer)
-        )
-        return d
+                worker.send(page, d)
+            except (OSError, ValueError):  # it died just now: its reader reports it
+                self.waiting.appendleft(worker.held.pop())
+                self._lost(worker, WorkerCrashed("the extraction killed its worker process"))
 
-    def _settle(self, kind, executor, future, d: Deferred, timer) -> None:
-        if d.called:
-            return  # timed out already
-        if timer.active():
-            timer.cancel()
-        if future.cancelled():
-            d.errback(_PoolBroke())
+    def _lost(self, worker: _Worker, error: Exception) -> None:
+        if worker.dead:
             return
-        exc = future.exception()
-        if isinstance(exc, BrokenProcessPool):
-            self._discard(kind, executor)
-            d.errback(_PoolBroke())
-        elif exc is not None:
-            d.errback(exc)
-        else:
-            d.callback(future.result())
-
-    def _timed_out(self, kind, executor, d: Deferred) -> None:
-        if d.called:
-            return
-        d.errback(WorkerTimeout(f"extraction took longer than {self.timeout:g} s"))
-        self._discard(kind, executor, kill=True)
+        worker.stop(kill=True)
+        self.workers.remove(worker)
+        held = list(worker.held)
+        worker.held.clear()
+        if held:
+            # the first page it held was the one it worked on; the others it had not started
+            self.waiting.extendleft(reversed(held[1:]))
+            held[0][1].errback(error)
+        if not self.closed:
+            self._feed()
 
     def close(self) -> None:
         self.closed = True
-        for kind in ("_main", "_quarantine"):
-            executor = getattr(self, kind)
-            if executor is not None:
-                setattr(self, kind, None)
-                executor.shutdown(wait=False, cancel_futures=True)
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+        while self.waiting:
+            self.waiting.popleft()[1].errback(RuntimeError("the extraction pool is closed"))
