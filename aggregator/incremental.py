@@ -232,6 +232,14 @@ def state_for(crawler) -> CrawlState | None:
     """The crawler's one CrawlState, opened on first use (after the spider opened)."""
     state = getattr(crawler, "_aggregator_state", None)
     if state is None and crawler.settings.getbool("AGGREGATOR_STATE_ENABLED", True):
+        factory = crawler.settings.get("AGGREGATOR_STATE_FACTORY")
+        if factory:
+            # a crawler without the database (a worker on another machine: aggregator/distributed.py) reads
+            # its state from elsewhere
+            from scrapy.utils.misc import load_object
+
+            state = crawler._aggregator_state = load_object(factory)(crawler)
+            return state
         state = CrawlState(
             crawler.settings.get("AGGREGATOR_DB"),
             incremental=crawler.settings.getbool("AGGREGATOR_INCREMENTAL", True),

@@ -45,9 +45,14 @@ def start_run(db: str, source: str, trigger: str = "scrapy") -> int:
         ).lastrowid
 
 
-def start_runs(db: str, sources: list[str], trigger: str = "scrapy") -> dict[str, int]:
-    """One ``running`` row per source, in one transaction: {source: run id}."""
+def start_runs(
+    db: str, sources: list[str], trigger: str = "scrapy", on_redis: bool = False
+) -> dict[str, int]:
+    """One ``running`` row per source, in one transaction: {source: run id}. ``on_redis``: a run enqueued for the
+    workers, which no process of this machine runs (no pid; the host says so)."""
     now, pid, host = _now(), os.getpid(), socket.gethostname()
+    if on_redis:
+        pid, host = None, REDIS_HOST
     with Store(db) as store, store.transaction() as conn:
         return {
             name: conn.execute(
@@ -178,13 +183,22 @@ def finish_run(
         store.db.conn.execute(f"UPDATE runs SET {sets} WHERE id = :id", {**values, "id": run_id})
 
 
+# the host of a run enqueued on Redis (aggregator/distributed.py): no local process holds its source lock, the
+# writer finishes it when the workers say it is done
+REDIS_HOST = "redis"
+
+
+def _local_and_gone(db: str, row: dict) -> bool:
+    return row.get("host") != REDIS_HOST and source_lock(db, row["source"]).is_free()
+
+
 def reap_stale(db: str) -> int:
     """Mark ``running`` rows whose crawl is gone (killed: its source lock is free) as ``interrupted``."""
     with Store(db) as store:
-        rows = list(store.db.conn.execute("SELECT id, source, started FROM runs WHERE outcome = 'running'"))
+        rows = list(store.db.conn.execute("SELECT id, source, host FROM runs WHERE outcome = 'running'"))
         n = 0
-        for run_id, source, _ in rows:
-            if source_lock(db, source).is_free():
+        for run_id, source, host in rows:
+            if _local_and_gone(db, {"source": source, "host": host}):
                 store.db.conn.execute(
                     "UPDATE runs SET outcome = 'interrupted', reason = ? WHERE id = ? AND outcome = 'running'",
                     (STALE_REASON, run_id),
@@ -197,7 +211,7 @@ def as_seen(rows: list[dict], db: str) -> list[dict]:
     """The rows as ``reap_stale`` would leave them, without writing: for the commands that only read."""
     out = []
     for row in rows:
-        if row.get("outcome") == "running" and source_lock(db, row["source"]).is_free():
+        if row.get("outcome") == "running" and _local_and_gone(db, row):
             row = {**row, "outcome": "interrupted", "reason": STALE_REASON}
         out.append(row)
     return out

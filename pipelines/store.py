@@ -15,6 +15,33 @@ from aggregator.stories import hosted_by_publisher
 logger = logging.getLogger(__name__)
 
 
+def copy_record(adapter) -> CopyRecord:
+    """The copy to store from an item that went through the extract and dedupe pipelines (an ItemAdapter over a
+    PageItem, or over the dict a worker sends through Redis: aggregator/distributed.py): one rule for both."""
+    article = adapter["article"]
+    publisher = adapter.get("publisher")
+    original = hosted_by_publisher(article["source"], article["site_name"], publisher)
+    # an original page often names no source: its publisher is the source it would have claimed
+    source = article["source"] or (publisher if original else None)
+    return CopyRecord(
+        url=adapter["canonical_url"],
+        final_url=adapter["final_url"],
+        portal=adapter["portal"],
+        body=article["body"],
+        fetched_at=adapter["fetched_at"],
+        title=article["title"],
+        published=article["published"],
+        source=source,
+        reporters=article["reporters"],
+        correspondents=article["correspondents"],
+        editors=article["editors"],
+        site_name=article["site_name"],
+        source_name=adapter.get("source_name"),
+        fingerprint=adapter["fingerprint"],
+        is_original=original,
+    )
+
+
 class StorePipeline:
     """A write that fails (a full disk; another process holding the database longer than
     ``AGGREGATOR_DB_TIMEOUT`` seconds, default 30) loses that article: it is logged and counted as
@@ -45,29 +72,7 @@ class StorePipeline:
             self.store.close()
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
-        article = adapter["article"]
-        publisher = adapter.get("publisher")
-        original = hosted_by_publisher(article["source"], article["site_name"], publisher)
-        # an original page often names no source: its publisher is the source it would have claimed
-        source = article["source"] or (publisher if original else None)
-        copy = CopyRecord(
-            url=adapter["canonical_url"],
-            final_url=adapter["final_url"],
-            portal=adapter["portal"],
-            body=article["body"],
-            fetched_at=adapter["fetched_at"],
-            title=article["title"],
-            published=article["published"],
-            source=source,
-            reporters=article["reporters"],
-            correspondents=article["correspondents"],
-            editors=article["editors"],
-            site_name=article["site_name"],
-            source_name=adapter.get("source_name"),
-            fingerprint=adapter["fingerprint"],
-            is_original=original,
-        )
+        copy = copy_record(ItemAdapter(item))
         try:
             outcome, _ = self.store.add_copy(copy)
         except sqlite3.Error as exc:

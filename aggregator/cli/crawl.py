@@ -10,6 +10,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aggregator.cli import DEFAULT_SOURCES, CliError, count
+from aggregator.cli.distributed import redis_option
 
 ORDER = 10  # position in --help
 
@@ -78,6 +79,7 @@ def register(sub, db_option) -> None:
     )
     p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
     add_run_options(p)
+    redis_option(p)
     p.set_defaults(func=cmd_crawl)
 
 
@@ -179,6 +181,12 @@ def cmd_crawl(args) -> int:
     # the command line wins over the sources file
     bounds = {k: getattr(args, k) for k in ("depth", "max_pages", "max_time", "max_entries", "max_sitemaps")}
     sources = [replace(s, **{k: v for k, v in bounds.items() if v is not None}) for s in sources]
+    if args.redis:
+        if args.ignore_robots:
+            sources = [replace(s, obey_robots=False) for s in sources]
+        from aggregator.cli.distributed import enqueue
+
+        return enqueue(args, sources, "crawl")
     overrides = run_overrides(args)
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False

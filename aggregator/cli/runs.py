@@ -13,6 +13,7 @@ ORDER = 15  # position in --help
 
 def register(sub, db_option) -> None:
     from aggregator.cli.crawl import add_run_options
+    from aggregator.cli.distributed import redis_option
 
     p = sub.add_parser(
         "sources",
@@ -40,6 +41,7 @@ def register(sub, db_option) -> None:
     )
     p.add_argument("--dry-run", action="store_true", help="only print which sources are due")
     add_run_options(p)
+    redis_option(p)
     p.set_defaults(func=cmd_run_due)
 
     p = sub.add_parser(
@@ -142,6 +144,10 @@ def cmd_run_due(args) -> int:
                     nxt = f"; next: {upcoming[0][1]} at {upcoming[0][0]}" if upcoming else ""
                     print(f"nothing due{nxt}")
             return 0
+        if args.redis:
+            from aggregator.cli.distributed import enqueue
+
+            return enqueue(args, due, "run-due")
         results = run(
             due, args.db, verbose=args.verbose, quiet=args.quiet, trigger="run-due", **run_overrides(args)
         )
