@@ -155,7 +155,9 @@ def test_two_workers_and_a_writer_store_what_a_local_crawl_does_and_a_second_run
     enqueue(url, sources_file, db)
     assert {r["outcome"] for r in runs_of(db)} == {"running"}
     assert cli("runs", "--db", db).stdout.count("running") == 6  # not "interrupted": the writer finishes them
-    finish(worker(url), worker(url), spawn("writer", "--redis", url, "--db", db, "--until-idle"))
+    # each worker crawls up to three sources at a time, each source by one worker
+    writer = spawn("writer", "--redis", url, "--db", db, "--until-idle")
+    finish(worker(url, "--parallel", "3"), worker(url, "--parallel", "3"), writer)
     assert snapshot(db) == reference
     rows = runs_of(db)
     assert [r["outcome"] for r in rows] == ["ok"] * 6, [r["reason"] for r in rows]
@@ -165,7 +167,7 @@ def test_two_workers_and_a_writer_store_what_a_local_crawl_does_and_a_second_run
 
     # the second run: the list pages again (a new dupefilter), no known article
     enqueue(url, sources_file, db)
-    finish(worker(url), spawn("writer", "--redis", url, "--db", db, "--until-idle"))
+    finish(worker(url, "--parallel", "6"), spawn("writer", "--redis", url, "--db", db, "--until-idle"))
     second = runs_of(db)[6:]
     assert [r["outcome"] for r in second] == ["ok"] * 6
     assert sum(r["new_copies"] for r in second) == 0
@@ -180,7 +182,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(server, sources_file, reference
     url, client = server
     db = tmp_path / "d.db"
     enqueue(url, sources_file, db)
-    doomed = worker(url, "--sources", "6")
+    doomed = worker(url, "--parallel", "6")
     deadline = time.monotonic() + 60
     while client.xlen("agg:items") < 15 or not any(client.zcard(k) for k in client.keys("agg:lease:*")):
         assert time.monotonic() < deadline and doomed.poll() is None
@@ -189,7 +191,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(server, sources_file, reference
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(10)
     assert leased > 0 and client.hlen("agg:runs") > 0  # killed with requests in flight and runs unfinished
-    finish(worker(url), spawn("writer", "--redis", url, "--db", db, "--until-idle"))
+    finish(worker(url, "--parallel", "6"), spawn("writer", "--redis", url, "--db", db, "--until-idle"))
     assert snapshot(db) == reference
     assert [r["outcome"] for r in runs_of(db)] == ["ok"] * 6
 
@@ -200,7 +202,7 @@ def test_a_writer_killed_between_commit_and_ack_stores_nothing_twice(
     url, client = server
     db = tmp_path / "d.db"
     enqueue(url, sources_file, db)
-    finish(worker(url, "--sources", "6"))
+    finish(worker(url, "--parallel", "6"))
     killed = cli(
         "writer", "--redis", url, "--db", db, check=False, env={"AGGREGATOR_TEST_WRITER_EXIT_AFTER": "5"}
     )

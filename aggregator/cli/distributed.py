@@ -31,7 +31,7 @@ def register(sub, db_option) -> None:
     )
     p.add_argument("--redis", required=True, metavar="URL", help="Redis URL")
     p.add_argument("--until-idle", action="store_true", help="exit once no enqueued run is left")
-    p.add_argument("--sources", type=int, default=1, metavar="N", help="crawl up to N sources at a time (1)")
+    p.add_argument("--parallel", type=int, default=1, metavar="N", help="crawl up to N sources at a time (1)")
     p.add_argument(
         "--lock-ttl",
         type=float,
@@ -80,15 +80,15 @@ def _redis_errors(func):
 def cmd_worker(args) -> int:
     from aggregator.nodes import run_worker
 
-    if args.sources < 1:
-        raise CliError("--sources must be at least 1")
+    if args.parallel < 1:
+        raise CliError("--parallel must be at least 1")
     overrides = {}
     if args.workers is not None:
         overrides["AGGREGATOR_WORKERS"] = args.workers
     return run_worker(
         args.redis,
         until_idle=args.until_idle,
-        slots=args.sources,
+        slots=args.parallel,
         lock_ttl=args.lock_ttl,
         log_level="INFO" if args.verbose else "ERROR",
         **overrides,

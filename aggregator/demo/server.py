@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,8 +33,8 @@ def _encodings() -> dict[str, str]:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "DemoPortal/1.0"
 
-    def __init__(self, *args, root: Path, utf8: bool, bases: dict[str, bytes], **kwargs):
-        self.root, self.utf8, self.bases = root, utf8, bases
+    def __init__(self, *args, root: Path, utf8: bool, bases: dict[str, bytes], delay: float = 0.0, **kwargs):
+        self.root, self.utf8, self.bases, self.delay = root, utf8, bases, delay
         super().__init__(*args, **kwargs)
 
     def log_message(self, format, *args):  # noqa: A002 - keep test output and the CLI quiet
@@ -46,6 +47,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(body=True)
 
     def _respond(self, body: bool) -> None:
+        if self.delay:
+            time.sleep(self.delay)  # a slow site (bench/distributed.py): fetching, not the CPU, is the limit
         file = self._resolve(unquote(urlsplit(self.path).path))
         if file is None:
             self.send_error(HTTPStatus.NOT_FOUND)
@@ -105,8 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
 class PortalServers:
     """One loopback HTTP server per demo portal; use as a context manager or call start()/stop()."""
 
-    def __init__(self, host: str = "127.0.0.1", port_base: int | None = None):
-        self.host, self.port_base = host, port_base
+    def __init__(self, host: str = "127.0.0.1", port_base: int | None = None, delay: float = 0.0):
+        self.host, self.port_base, self.delay = host, port_base, delay
         self.urls: dict[str, str] = {}
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
@@ -130,7 +133,7 @@ class PortalServers:
             self.stop()
             raise
         for name, server in zip(PORTAL_ORDER, self._servers, strict=True):
-            server.RequestHandlerClass = partial(_Handler, bases=bases, **handlers[name])
+            server.RequestHandlerClass = partial(_Handler, bases=bases, delay=self.delay, **handlers[name])
             thread = threading.Thread(target=server.serve_forever, name=f"demo-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -153,9 +156,10 @@ class PortalServers:
         self.stop()
 
 
-def serve_portals(host: str = "127.0.0.1", port_base: int | None = None) -> PortalServers:
-    """`with serve_portals() as p: p.urls[...]`; None: free ports, else portal i gets port_base+i."""
-    return PortalServers(host, port_base)
+def serve_portals(host: str = "127.0.0.1", port_base: int | None = None, delay: float = 0.0) -> PortalServers:
+    """`with serve_portals() as p: p.urls[...]`; None: free ports, else portal i gets port_base+i; ``delay``:
+    seconds each response waits."""
+    return PortalServers(host, port_base, delay)
 
 
 if __name__ == "__main__":  # manual browsing: python -m aggregator.demo.server [PORT_BASE]

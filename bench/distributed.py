@@ -1,0 +1,110 @@
+"""Throughput of a crawl on several machines with 1, 2 and 3 workers (README, Running on several machines).
+
+The six demo portals are served on loopback with a delay on every response (``--delay``, default 0.3 s), so that
+waiting for the sites, not the CPU, is the limit, as it is on the real web. Each worker crawls one source at a
+time (``aggregator worker --parallel 1``; a source is crawled by one worker at a time anyway, so that the per-host
+politeness holds), one writer stores. Prints, per number of workers: pages fetched, seconds from the workers'
+start to the last one's exit, pages/s and the speed-up over one worker. Needs redis-server on the PATH.
+
+    python bench/distributed.py [--delay 0.3] [--workers 1 2 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aggregator.demo.server import serve_portals
+from aggregator.demo.sources import sources_toml
+
+CLI = [sys.executable, "-m", "aggregator.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*args, **kwargs):
+    return subprocess.run([*CLI, *map(str, args)], check=True, capture_output=True, **kwargs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delay", type=float, default=0.3, help="seconds each response waits (0.3)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
+    args = parser.parse_args()
+    if not shutil.which("redis-server"):
+        print("redis-server is not installed", file=sys.stderr)
+        return 2
+    import redis
+
+    work = Path(tempfile.mkdtemp(prefix="bench-distributed-"))
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        with serve_portals(delay=args.delay) as portals:
+            sources = work / "sources.toml"
+            sources.write_text(sources_toml(portals.urls), encoding="utf-8")
+            print(f"6 demo portals, {args.delay:g} s per response; each worker crawls one source at a time")
+            print(f"{'workers':>7} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'speed-up':>8}")
+            base = None
+            for n in args.workers:
+                client.flushall()
+                db = work / f"w{n}.db"
+                run("crawl", "--redis", url, "--all", "--sources", sources, "--db", db)
+                started = time.monotonic()
+                procs = [
+                    subprocess.Popen(
+                        [*CLI, "worker", "--redis", url, "--until-idle", "--parallel", "1", "--workers", "1"],
+                        stderr=subprocess.DEVNULL,
+                    )
+                    for _ in range(n)
+                ]
+                procs.append(
+                    subprocess.Popen([*CLI, "writer", "--redis", url, "--db", str(db), "--until-idle"])
+                )
+                for proc in procs[:-1]:
+                    proc.wait()
+                seconds = time.monotonic() - started
+                procs[-1].wait()
+                with sqlite3.connect(db) as conn:
+                    pages, copies = conn.execute(
+                        "SELECT sum(pages_fetched), sum(new_copies) FROM runs"
+                    ).fetchone()
+                rate = pages / seconds
+                base = base or rate
+                print(
+                    f"{n:>7} {pages:>6} {seconds:>8.1f} {rate:>8.1f} {rate / base:>7.2f}x   ({copies} copies)"
+                )
+    finally:
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("AGGREGATOR_USER_AGENT", "aggregator-bench")
+    sys.exit(main())
