@@ -181,8 +181,9 @@ def budgets(crawler) -> _Budgets:
     return book
 
 
-class ScopeSpiderMiddleware:
-    """Drops every scheduled request that is out of scope, over the page budget or past the time budget."""
+class _ScopeCheck:
+    """What both scope middlewares do: refuse an out-of-scope request, or one past its source's time budget,
+    and count it under its source."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -192,19 +193,29 @@ class ScopeSpiderMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def refusal(self, request: Request, src) -> str | None:
+        why = source_scope(src).refuses(request.url, request.meta.get("role"))
+        if why:
+            counters.inc(self.stats, src.name, f"scope/refused/{why}")
+            return f"out of scope: {why}"
+        if budgets(self.crawler).out_of_time(src):
+            counters.inc(self.stats, src.name, "scope/dropped/max_time")
+            return f"time budget of {src.name} spent"
+        return None
+
+
+class ScopeSpiderMiddleware(_ScopeCheck):
+    """Drops every scheduled request that is out of scope, over the page budget or past the time budget."""
+
     def _keep(self, request: Request) -> bool:
         src = request.meta.get("source")
         if src is None:
             return site(request.url) is not None
-        why = source_scope(src).refuses(request.url, request.meta.get("role"))
+        why = self.refusal(request, src)
         if why:
-            counters.inc(self.stats, src.name, f"scope/refused/{why}")
             self.crawler.spider.logger.info("not fetching %s: %s", request.url, why)
             return False
         book = budgets(self.crawler)
-        if book.out_of_time(src):
-            counters.inc(self.stats, src.name, "scope/dropped/max_time")
-            return False
         if request.meta.get("role") == "robots":
             return True  # robots.txt is not a page of the budget
         if not book.admit(request, src):
@@ -223,16 +234,8 @@ class ScopeSpiderMiddleware:
                 yield out
 
 
-class ScopeDownloaderMiddleware:
+class ScopeDownloaderMiddleware(_ScopeCheck):
     """The last check before a download: redirects, replayed links and queued requests past the time budget."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_request(self, request, spider=None):
         src = request.meta.get("source")
@@ -241,15 +244,11 @@ class ScopeDownloaderMiddleware:
             if site(request.url) is None:
                 raise IgnoreRequest(f"out of scope: not an http(s) URL: {request.url}")
             return None
-        why = source_scope(src).refuses(request.url, request.meta.get("role"))
+        why = self.refusal(request, src)
         if why:
-            counters.inc(self.stats, src.name, f"scope/refused/{why}")
             hops = request.meta.get("redirect_urls")
             via = f" (redirected from {hops[0]})" if hops else ""
-            raise IgnoreRequest(f"out of scope: {why}: {request.url}{via}")
-        if budgets(self.crawler).out_of_time(src):
-            counters.inc(self.stats, src.name, "scope/dropped/max_time")
-            raise IgnoreRequest(f"time budget of {src.name} spent: {request.url}")
+            raise IgnoreRequest(f"{why}: {request.url}{via}")
         # this middleware sees every request before Scrapy's robots.txt middleware asks for the host's
         # robots.txt, which carries no source: it is counted as this one's
         counters.claim_host(self.crawler, request.url, src.name)
