@@ -40,7 +40,7 @@ def page_file(folder: Path) -> Path | None:
 def registry_problem(name: str, sources: dict[str, Source], portals: Path) -> str | None:
     """Why the fixture pair of ``name`` (a source, a folder or both) cannot be checked, saying what to add."""
     folder = portals / name
-    where = f"{portals.name}/{name}"
+    where = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else Path(portals.name, name)
     if name not in sources:
         return (
             f"{where}/ is the fixture of no source: add a [[source]] with name = {name!r} to "
