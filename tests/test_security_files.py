@@ -103,7 +103,7 @@ def port_of(url: str) -> str:
     return url.split("/")[2]
 
 
-# 6: lock files
+# 6: lock files (the locks' own refusals of links: tests/test_lock.py)
 
 
 def test_a_lock_file_that_is_a_symbolic_link_is_refused_and_its_target_left_alone(portals, tmp_path):
@@ -129,20 +129,6 @@ def test_a_lock_file_that_is_a_symbolic_link_is_refused_and_its_target_left_alon
     assert victim.read_text() == "precious\n"
     with Store(db) as store:
         assert store.counts()["copies"] == 0  # nothing was crawled
-
-
-def test_a_lock_file_with_another_hard_link_is_refused(tmp_path):
-    from aggregator.lock import LockError, source_lock
-
-    db = tmp_path / "a.db"
-    victim = tmp_path / "victim.txt"
-    victim.write_text("precious\n")
-    lock = source_lock(db, "kjb")
-    lock.path.parent.mkdir()
-    os.link(victim, lock.path)
-    with pytest.raises(LockError, match="hard link"):
-        lock.acquire()
-    assert victim.read_text() == "precious\n"
 
 
 # 10: permissions
