@@ -6,7 +6,7 @@ import threading
 import pytest_twisted
 from scrapy.crawler import CrawlerRunner
 
-from aggregator.config import Source, source_for_urls
+from aggregator.config import source_for_urls
 from aggregator.crawl import make_settings, results, schedule
 from aggregator.demo.sources import demo_sources
 from aggregator.store import Store
@@ -98,45 +98,6 @@ async def test_recrawl_changes_nothing(no_config_crawl, portals, tmp_path):
         assert [{**s, "last_seen": None} for s in store.iter_stories()] == before
     assert sum(r.summary["new_copies"] + r.summary["updated_copies"] for r in second) == 0
     assert sum(r.summary["unchanged_copies"] for r in second) == counts["copies"]
-
-
-@pytest_twisted.ensureDeferred
-async def test_feed_and_sitemap_sources_find_their_articles(portals, truth, tmp_path):
-    db = tmp_path / "kinds.db"
-    by_name = {s.name: s for s in demo_sources(portals)}
-    res = await crawl(db, [by_name["feedsite"], by_name["mapsite"]])
-    assert [r.summary["articles"] for r in res] == [
-        len(truth["portals"]["feedsite"]["articles"]),
-        len(truth["portals"]["mapsite"]["articles"]),
-    ]
-    assert res[0].stats.get("spider/feeds") == 1 and res[1].stats.get("spider/sitemaps", 0) >= 2
-
-
-@pytest_twisted.ensureDeferred
-async def test_article_links_selector_restricts_the_candidates(portals, truth, tmp_path):
-    from aggregator.extract import Selectors
-
-    db = tmp_path / "sel.db"
-    src = Source(
-        name="kjb-keji",
-        kind="portal",
-        start_urls=(portals["kjb"] + "list/keji.html",),
-        selectors=Selectors(article_links="a[href*='/content/']"),
-        depth=1,
-    )
-    (res,) = await crawl(db, [src])
-    stored = stored_paths(db)[_host(portals["kjb"])]
-    assert stored and stored <= set(truth["portals"]["kjb"]["articles"])
-    assert res.summary["not_articles"] == 0  # list pages were walked, never offered as articles
-
-
-@pytest_twisted.ensureDeferred
-async def test_unreachable_start_url_is_a_failure_not_a_crash(tmp_path):
-    db = tmp_path / "down.db"
-    (res,) = await crawl(db, [source_for_urls(["http://127.0.0.1:9/"])], RETRY_TIMES=0)
-    assert res.failures and "127.0.0.1:9" in res.failures[0]
-    with Store(db) as store:
-        assert store.counts()["stories"] == 0
 
 
 class _Huge(http.server.BaseHTTPRequestHandler):
