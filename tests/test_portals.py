@@ -21,6 +21,7 @@ from parsel import Selector
 
 from aggregator.config import Source, load_sources
 from aggregator.extract import Article, Selectors, decode_html, extract
+from aggregator.scope import ROLE_ARTICLE, source_scope
 
 ROOT = Path(__file__).parent.parent
 SOURCES_FILE = ROOT / "data" / "sources.toml"
@@ -110,6 +111,12 @@ def fixture_problems(name: str, sources: dict[str, Source], portals: Path) -> li
     src, folder = sources[name], portals / name
     article, expected = extract_fixture(src, folder)
     found = selectors_matching_nothing(src, read_page(folder)) + differences(article, expected)
+    # the crawl's own scope: a page in the wrong folder, or of a site the source never reaches, tests nothing
+    why = source_scope(src).refuses(expected["url"], ROLE_ARTICLE)
+    if why:
+        found.insert(
+            0, f"url {expected['url']} is one the source never fetches ({why}): is it this source's page?"
+        )
     if found:
         shown = {key: getattr(article, key) for key in FIELDS} | {"body": article.body[:80]}
         found.append(f"extracted: {json.dumps(shown, ensure_ascii=False)}")
@@ -178,6 +185,16 @@ def test_a_wrong_expectation_fails_with_what_was_extracted(kjb_copy):
     assert problems[0] == "reporters: extracted ['郑莉莉', '张宇驰', '任文'], expected ['郑莉莉']"
     assert problems[1].startswith("body starts '科技创新是引领高质量发展的第一动力。")
     assert problems[2].startswith("extracted: {") and '"editors": ["陈丽萍"]' in problems[2]
+
+
+def test_a_page_of_another_site_is_refused(kjb_copy):
+    expected = json.loads((kjb_copy / "kjb" / "expected.json").read_text("utf-8"))
+    # cjrb's port: a cjrb page put in kjb's folder
+    expected["url"] = expected["url"].replace(":8101/", ":8102/")
+    (kjb_copy / "kjb" / "expected.json").write_text(json.dumps(expected, ensure_ascii=False), "utf-8")
+    problem, extracted = fixture_problems("kjb", SOURCES, kjb_copy)
+    assert problem.startswith("url http://127.0.0.1:8102/content/") and "(off-site)" in problem
+    assert extracted.startswith("extracted: {")
 
 
 def test_selector_overrides_are_applied_and_must_select_something_on_the_page(kjb_copy):
