@@ -6,6 +6,9 @@ test_runs.py; here, what the extensions do while a crawl runs and when they are 
 """
 
 import io
+import threading
+from functools import partial
+from http.server import ThreadingHTTPServer
 
 import pytest
 import pytest_twisted
@@ -15,7 +18,7 @@ from scrapy.exceptions import NotConfigured
 
 from aggregator.config import Source
 from aggregator.crawl import make_settings, results, schedule
-from aggregator.demo.server import serve_portals
+from aggregator.demo.server import PORTALS_DIR, _Handler
 from aggregator.extensions import Progress, RunRecorder
 from aggregator.runs import list_runs
 from aggregator.spiders.news import NewsSpider
@@ -38,23 +41,27 @@ def test_each_extension_is_on_with_its_setting(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def slow_portals():
-    """The demo portals, each response 0.1 s late: a crawl that runs long enough to be watched."""
-    with serve_portals(delay=0.1) as servers:
-        yield servers.urls
+def slow_kjb():
+    """The kjb demo portal (its links are all relative), each response 0.1 s late: a crawl that runs long
+    enough to be watched."""
+    handler = partial(_Handler, root=PORTALS_DIR / "kjb", utf8=True, bases={}, delay=0.1)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest_twisted.ensureDeferred
-async def test_the_runs_row_shows_the_figures_so_far_while_the_crawl_runs(
-    slow_portals, tmp_path, monkeypatch
-):
+async def test_the_runs_row_shows_the_figures_so_far_while_the_crawl_runs(slow_kjb, tmp_path, monkeypatch):
     stream = io.StringIO()
     monkeypatch.setattr(Progress, "stream", stream)
     db = tmp_path / "r.db"
     runner = CrawlerRunner(
         make_settings(db, AUTOTHROTTLE_ENABLED=False, AGGREGATOR_RUNS_FLUSH=0.05, AGGREGATOR_WORKERS=0)
     )
-    scheduled = schedule(runner, [Source(name="kjb", kind="portal", start_urls=(slow_portals["kjb"],))])
+    scheduled = schedule(runner, [Source(name="kjb", kind="portal", start_urls=(slow_kjb,))])
     seen = []  # the row as `aggregator runs` would show it at each response
 
     def watch(response, request, spider):
