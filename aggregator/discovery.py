@@ -27,7 +27,9 @@ def worth_following(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return False
-    return not _ASSET.search(parts.path) and not _NOISE.search(url)
+    # a gzipped sitemap (robots.txt and sitemap indexes name them) is a list of articles, not an asset
+    asset = _ASSET.search(parts.path) and not parts.path.lower().endswith(".xml.gz")
+    return not asset and not _NOISE.search(url)
 
 
 @functools.lru_cache(maxsize=65536)

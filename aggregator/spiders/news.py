@@ -251,10 +251,12 @@ class NewsSpider(scrapy.Spider):
             reason = failure.getErrorMessage() or type(failure.value).__name__
         if request.meta.get("role") == "robots":
             return  # most sites have no robots.txt; that is not an error
-        if failure.check(IgnoreRequest) and request.meta.get("role") != "start":
-            self.logger.debug(
-                "skipped %s: %s", request.url, reason
-            )  # robots.txt said no: obeying is not an error
+        # robots.txt said no, or a linked page is gone (404/410, asked again by a later run if still linked):
+        # neither is a failure of the run; a server error or a refusal (5xx, 403, 429) is
+        status = failure.value.response.status if failure.check(HttpError) else None
+        skipped = status in (404, 410) or (status is None and failure.check(IgnoreRequest))
+        if skipped and request.meta.get("role") != "start":
+            self.logger.debug("skipped %s: %s", request.url, reason)
             return
         self._count(src, "spider/errors")
         if request.meta.get("role") == "start":
