@@ -6,16 +6,23 @@ counters, outcome and runs row, and ``run_crawl`` returns one CrawlResult per so
 
 from __future__ import annotations
 
+import logging
+import signal
+import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from aggregator import counters
+from aggregator import counters, runs
 from aggregator.config import Source
-from aggregator.runs import outcome_of, stats_counts, store_errors
+from aggregator.runs import interrupt_reason, outcome_of, stats_counts, store_errors
 from aggregator.spiders.news import NewsSpider, run_sources
+from aggregator.store import StoreError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,6 +33,7 @@ class CrawlResult:
     outcome: str = "ok"  # ok | partial | failed | interrupted | skipped (another process crawls the source)
     reason: str | None = None
     run_id: int | None = None  # its row in the runs table
+    signal: int | None = None  # the signal that stopped the crawl (SIGINT, SIGTERM), if one did
 
     def stat(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
@@ -86,8 +94,10 @@ def _start_failed(failure, crawler: Crawler) -> None:
     crawler.aggregator_error = failure.getErrorMessage() or failure.type.__name__
 
 
-def results(scheduled: Scheduled) -> list[CrawlResult]:
-    """One result per source, in the order given, from the source's own counters (aggregator/counters.py)."""
+def results(scheduled: Scheduled, signum: int | None = None, forced: bool = False) -> list[CrawlResult]:
+    """One result per source, in the order given, from the source's own counters (aggregator/counters.py).
+    ``signum``: the signal that stopped the crawl; ``forced``: a second one stopped it at once, before the
+    spider could close (its sources are interrupted, not failed)."""
     crawler = scheduled.crawler
     spider = getattr(crawler, "spider", None)
     targets = list(getattr(spider, "targets", None) or run_sources(scheduled.sources))
@@ -109,6 +119,8 @@ def results(scheduled: Scheduled) -> list[CrawlResult]:
             failures.append(reason)
         elif src.name in outcomes:
             outcome, reason = outcomes[src.name]
+        elif signum is not None:
+            outcome, reason = "interrupted", interrupt_reason(signum, forced)
         elif error:
             outcome, reason = "failed", f"the crawl could not run: {error}"
             failures.append(reason)
@@ -122,14 +134,77 @@ def results(scheduled: Scheduled) -> list[CrawlResult]:
                 outcome=outcome,
                 reason=reason,
                 run_id=getattr(spider, "run_ids", {}).get(src.name),
+                signal=signum,
             )
         )
     return out
 
 
+class _Process(CrawlerProcess):
+    """Scrapy's process, remembering the signal that stopped it: the command's exit status and the runs rows
+    say which (a crawl stopped by Ctrl-C or SIGTERM did not end, whatever its figures)."""
+
+    signum: int | None = None
+    forced = False
+
+    def _signal_shutdown(self, signum, frame) -> None:
+        from twisted.internet import reactor
+
+        self.signum = signum
+        # the runs rows are finished when the spiders close: tell them why first (from the reactor's thread)
+        reactor.callFromThread(self._note, signum)
+        super()._signal_shutdown(signum, frame)
+
+    def _signal_kill(self, signum, frame) -> None:
+        self.forced = True
+        super()._signal_kill(signum, frame)
+
+    def _note(self, signum: int) -> None:
+        for crawler in self.crawlers:
+            spider = getattr(crawler, "spider", None)
+            for src in getattr(spider, "running", []):
+                counters.set_value(crawler.stats, src.name, runs.SIGNAL_STAT, signum)
+
+
+def _finish_forced(scheduled: Scheduled, out: list[CrawlResult]) -> None:
+    """After a second signal the reactor stops before the spider closes, so nobody finished the runs rows:
+    finish them here, interrupted, with the figures counted so far (what was stored is in them)."""
+    crawler = scheduled.crawler
+    closed = getattr(getattr(crawler, "spider", None), "run_outcomes", None)
+    ends = [
+        {
+            "run_id": r.run_id,
+            "outcome": r.outcome,
+            "reason": r.reason,
+            "counts": stats_counts(r.stats),
+            "duration": max(0.0, time.time() - r.stats["start_time"].timestamp())
+            if hasattr(r.stats.get("start_time"), "timestamp")
+            else 0.0,
+        }
+        for r in out
+        if r.run_id is not None and r.outcome == "interrupted" and r.source not in (closed or {})
+    ]
+    if not ends:
+        return
+    try:
+        runs.finish_runs(crawler.settings.get("AGGREGATOR_DB"), ends)
+    except (sqlite3.Error, StoreError) as exc:  # shown as interrupted later all the same
+        logger.warning("could not record the end of the interrupted runs: %s", exc)
+
+
 def run_crawl(sources: list[Source], settings: Settings) -> list[CrawlResult]:
-    """Crawl the sources in one crawler and block until it is done. Once per process (Twisted's rule)."""
-    process = CrawlerProcess(settings)
+    """Crawl the sources in one crawler and block until it is done. Once per process (Twisted's rule).
+    A crawl stopped by a signal returns its results (each source interrupted, with its figures)."""
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    process = _Process(settings)
     scheduled = schedule(process, sources)
-    process.start()
-    return results(scheduled)
+    try:
+        process.start()
+    finally:
+        # Scrapy's handlers only talk to the stopped reactor now: a signal during the summary must still act
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    out = results(scheduled, process.signum, process.forced)
+    if process.forced:
+        _finish_forced(scheduled, out)
+    return out

@@ -7,6 +7,7 @@ visible; ``reap_stale`` later marks it ``interrupted`` (its source lock is free 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,8 @@ OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
 _COMPLETE = {"finished", "closespider_pagecount", "closespider_itemcount", "closespider_timeout"}
 # a run left 'running' by a process that is gone: killed, or it could not write its end (a full disk)
 STALE_REASON = "the process ended before the run did"
+# the stat a crawl stopped by a signal records for each source (aggregator/crawl.py), so its reason says which
+SIGNAL_STAT = "interrupt/signal"
 JSON_FIELDS = (
     "source",
     "started",
@@ -113,6 +116,13 @@ def store_errors(stats: dict) -> int:
     )
 
 
+def interrupt_reason(signum: int, forced: bool = False) -> str:
+    name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else f"signal {signum}"
+    if signum == signal.SIGINT:
+        name += " (Ctrl-C)"
+    return f"interrupted by {name}" + (" twice, stopped at once" if forced else "")
+
+
 def outcome_of(stats: dict, failures: list[str], start_urls: int) -> tuple[str, str | None]:
     """(outcome, reason): failed when no start URL could be fetched, the crawl broke off, or no article could be
     written to the database; partial when some start URL, page or database write failed; interrupted when it was
@@ -120,7 +130,9 @@ def outcome_of(stats: dict, failures: list[str], start_urls: int) -> tuple[str, 
     finish = stats.get("finish_reason")
     reason = "; ".join(failures[:5]) or None
     if finish == "shutdown":
-        return "interrupted", reason or "shut down before the end"
+        signum = stats.get(SIGNAL_STAT)
+        why = interrupt_reason(signum) if isinstance(signum, int) else "shut down before the end"
+        return "interrupted", "; ".join(filter(None, [why, reason]))
     if finish not in _COMPLETE:
         return "failed", reason or f"crawl ended: {finish}"
     if failures and len(failures) >= start_urls:
@@ -189,19 +201,51 @@ REDIS_HOST = "redis"
 
 
 def _local_and_gone(db: str, row: dict) -> bool:
-    return row.get("host") != REDIS_HOST and source_lock(db, row["source"]).is_free()
+    if row.get("host") == REDIS_HOST:
+        return False
+    lock = source_lock(db, row["source"])
+    if lock.is_free():
+        return True
+    # held by this very process, which has just taken it for a new crawl of the source: the row's process is
+    # gone, or it would hold the lock
+    me = os.getpid()
+    return row.get("pid") != me and row.get("host") == socket.gethostname() and lock.holder() == me
+
+
+def _stored_since(conn, row: dict) -> dict:
+    """What a killed run left in the database, for its figures: it may have died before it flushed them. Pages
+    are those it fetched or checked (page_state; robots.txt is not there), copies those first seen since it
+    started, stories those whose first copy is one of them."""
+    since, source = row["started"], row["source"]
+    pages = conn.execute(
+        "SELECT count(*) FROM page_state WHERE source_name = ? AND checked_at >= ? "
+        "AND coalesce(kind, '') != 'blocked'",
+        (source, since),
+    ).fetchone()[0]
+    copies, stories = conn.execute(
+        "SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM copies o WHERE o.story_id = c.story_id "
+        "AND o.id < c.id)), 0) FROM copies c WHERE c.source_name = ? AND c.first_seen >= ?",
+        (source, since),
+    ).fetchone()
+    figures = {"pages_fetched": pages, "new_copies": copies, "new_stories": stories}
+    return {k: max(v, row.get(k) or 0) for k, v in figures.items()}
 
 
 def reap_stale(db: str) -> int:
-    """Mark ``running`` rows whose crawl is gone (killed: its source lock is free) as ``interrupted``."""
+    """Mark ``running`` rows whose crawl is gone (killed: its source lock is free) as ``interrupted``, with the
+    figures of what they stored."""
     with Store(db) as store:
-        rows = list(store.db.conn.execute("SELECT id, source, host FROM runs WHERE outcome = 'running'"))
+        conn = store.db.conn
+        rows = [dict(r) for r in store.db.query("SELECT * FROM runs WHERE outcome = 'running'")]
         n = 0
-        for run_id, source, host in rows:
-            if _local_and_gone(db, {"source": source, "host": host}):
-                store.db.conn.execute(
-                    "UPDATE runs SET outcome = 'interrupted', reason = ? WHERE id = ? AND outcome = 'running'",
-                    (STALE_REASON, run_id),
+        for row in rows:
+            if _local_and_gone(db, row):
+                figures = _stored_since(conn, row)
+                sets = ", ".join(f"{k} = :{k}" for k in figures)
+                conn.execute(
+                    f"UPDATE runs SET outcome = 'interrupted', reason = :reason, {sets} "
+                    "WHERE id = :id AND outcome = 'running'",
+                    {**figures, "reason": STALE_REASON, "id": row["id"]},
                 )
                 n += 1
         return n
@@ -210,9 +254,14 @@ def reap_stale(db: str) -> int:
 def as_seen(rows: list[dict], db: str) -> list[dict]:
     """The rows as ``reap_stale`` would leave them, without writing: for the commands that only read."""
     out = []
+    stale = [r for r in rows if r.get("outcome") == "running" and _local_and_gone(db, r)]
+    figures = {}
+    if stale:
+        with Store(db, readonly=True) as store:
+            figures = {r["id"]: _stored_since(store.db.conn, r) for r in stale}
     for row in rows:
-        if row.get("outcome") == "running" and _local_and_gone(db, row):
-            row = {**row, "outcome": "interrupted", "reason": STALE_REASON}
+        if row.get("id") in figures:
+            row = {**row, **figures[row["id"]], "outcome": "interrupted", "reason": STALE_REASON}
         out.append(row)
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ class CliError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -42,9 +45,20 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return _fail(f"{where}{exc.strerror or exc}", 1)
-    except KeyboardInterrupt:
-        print("aggregator: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # outside a crawl, which reports its own interruption
+        from aggregator.runs import interrupt_reason
+
+        signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        print(f"aggregator: {interrupt_reason(signum)}", file=sys.stderr)
+        return 128 + signum
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM outside a crawl: stop as Ctrl-C does (files closed, one line, status 143), not silently."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
 
 
 def _fail(message, status: int) -> int:

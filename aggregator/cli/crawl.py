@@ -128,27 +128,32 @@ def cmd_demo(args) -> int:
 
     if args.no_crawl and not args.serve:
         raise CliError("--no-crawl only makes sense with --serve")
+    servers = serve_portals(port_base=args.port_base)
     try:
-        servers = serve_portals(port_base=args.port_base)
+        servers.start()
     except OSError as exc:
         raise CliError(
             f"cannot serve the demo portals from port {args.port_base}: {exc} (try --port-base)"
         ) from None
-    with servers:
+    status, results = 0, []
+    try:
         print("demo portals:")
         for name, url in servers.urls.items():
             print(f"  {name:<10} {url}")
         if not args.no_crawl:
             results = run(demo_sources(servers.urls), args.db, verbose=args.verbose)
             print_summary(results, args.db)
-        if args.serve:
+            status = exit_status(results)
+        if args.serve and not stopped_by(results):
             print("serving; press Ctrl-C to stop")
             try:
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
-    return 0
+    finally:
+        servers.stop()
+    return status
 
 
 def cmd_crawl(args) -> int:
@@ -196,10 +201,19 @@ def cmd_crawl(args) -> int:
 
 
 def exit_status(results) -> int:
-    """1 if a source failed, a start URL could not be fetched, or anything could not be written to the
-    database (an article lost to a full disk is an error, not a detail); else 0."""
+    """128 + the signal's number when a signal stopped the crawl (130: Ctrl-C, 143: SIGTERM), as a shell
+    reports a command killed by it; else 1 if a source failed, a start URL could not be fetched, or anything
+    could not be written to the database (an article lost to a full disk is an error, not a detail); else 0."""
+    signum = stopped_by(results)
+    if signum:
+        return 128 + signum
     bad = (r.failures or r.outcome == "failed" or r.summary["store_errors"] for r in results)
     return 1 if any(bad) else 0
+
+
+def stopped_by(results) -> int | None:
+    """The signal that interrupted the crawl, if one did."""
+    return next((r.signal for r in results if r.outcome == "interrupted" and r.signal), None)
 
 
 def report(results, args) -> None:
@@ -236,11 +250,11 @@ def print_summary(results, db) -> None:
     # the figures of the live progress line, added up the same way
     total = {
         k: sum(r.summary[k] for r in results)
-        for k in ("pages_fetched", "articles", "new_stories", "new_copies", "errors")
+        for k in ("pages_fetched", "not_modified", "articles", "new_stories", "new_copies", "errors")
     }
     print(
-        f"crawled {len(results)} source(s): {total['pages_fetched']} pages fetched, "
-        f"{total['articles']} article pages"
+        f"crawled {len(results)} source(s){' (interrupted)' if stopped_by(results) else ''}: "
+        f"{total['pages_fetched']} pages fetched ({total['not_modified']} unchanged), {total['articles']} articles"
     )
     print(
         f"this run: {total['new_stories']} new stories, {total['new_copies']} new copies, {total['errors']} errors"
@@ -264,8 +278,20 @@ def print_summary(results, db) -> None:
 
 
 def print_errors(results) -> None:
+    signum = stopped_by(results)
     for r in results:
         for failure in r.failures:
             print(f"error: [{r.source}] {failure}", file=sys.stderr)
-        if r.summary["store_errors"] or (r.outcome in ("failed", "interrupted") and not r.failures):
+        if r.summary["store_errors"] or (
+            r.outcome in ("failed", "interrupted") and not r.failures and not (signum and r.signal)
+        ):
             print(f"error: [{r.source}] {r.outcome}: {r.reason}", file=sys.stderr)
+    if signum:
+        # one line for the whole crawl: the signal stopped every source, not each on its own
+        stopped = [r for r in results if r.outcome == "interrupted"]
+        reason = next(r.reason for r in stopped).split(";")[0]
+        print(
+            f"aggregator: {reason}: {len(stopped)} of {len(results)} source(s) stopped before the end; "
+            "what was stored is kept and the next run goes on from there",
+            file=sys.stderr,
+        )

@@ -1,0 +1,146 @@
+"""A crawl stopped by a signal, as a user or a service manager stops it: ``aggregator crawl`` in a subprocess of
+its own session, the demo portals served on loopback with every response delayed so that the signal arrives
+mid-crawl. It exits 128 + the signal (130 for Ctrl-C, 143 for SIGTERM) with one line saying so, and its runs
+rows say what it stored."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from aggregator.demo.server import serve_portals
+from aggregator.runs import list_runs
+
+NAMES = ("kjb", "cjrb")
+
+
+@pytest.fixture(scope="module")
+def slow_portals():
+    with serve_portals(delay=0.2) as servers:
+        yield servers.urls
+
+
+@pytest.fixture
+def sources(slow_portals, tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        "".join(
+            f'[[source]]\nname = "{n}"\nkind = "portal"\nstart_urls = ["{slow_portals[n]}"]\n' for n in NAMES
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def cli(*args, cwd, **popen):
+    env = {k: v for k, v in os.environ.items() if k != "AGGREGATOR_DB"}
+    cmd = [sys.executable, "-m", "aggregator.cli", *map(str, args)]
+    if popen:
+        return subprocess.Popen(cmd, cwd=cwd, env=env, text=True, **popen)
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def stored(db) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM copies").fetchone()[0]
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
+def crawl_until_stored(db, sources, n=2):
+    """A crawl in a session of its own (a terminal's Ctrl-C reaches its whole process group), once it has
+    stored ``n`` articles."""
+    proc = cli(
+        "crawl", "--all", "--sources", sources, "--db", db, cwd=db.parent,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while stored(db) < n and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the crawl ended before it could be interrupted"
+    return proc
+
+
+def runs_json(db):
+    listed = cli("runs", "--db", db, "--json", cwd=db.parent)
+    assert listed.returncode == 0, listed.stderr
+    return json.loads(listed.stdout)
+
+
+def assert_one_line(stderr: str, *words):
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("aggregator: interrupted by ") and "error" not in lines[0]
+    for w in words:
+        assert w in lines[0]
+
+
+def test_ctrl_c_exits_130_with_one_line_and_the_runs_say_what_was_stored(sources, tmp_path):
+    db = tmp_path / "int.db"
+    proc = crawl_until_stored(db, sources)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole foreground process group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert_one_line(err, "SIGINT (Ctrl-C)", "2 of 2 source(s) stopped before the end")
+    rows = runs_json(db)
+    assert {r["outcome"] for r in rows} == {"interrupted"} and len(rows) == 2
+    assert {r["reason"] for r in rows} == {"interrupted by SIGINT (Ctrl-C)"}
+    # the summary, the runs rows and the database agree
+    pages = sum(r["pages_fetched"] for r in rows)
+    copies = sum(r["new_copies"] for r in rows)
+    assert f"crawled 2 source(s) (interrupted): {pages} pages fetched" in out
+    assert f"{copies} new copies, 0 errors" in out
+    assert copies == stored(db) >= 2
+
+
+def test_sigterm_exits_143_with_one_line(sources, tmp_path):
+    db = tmp_path / "term.db"
+    proc = crawl_until_stored(db, sources)
+    proc.send_signal(signal.SIGTERM)  # as systemd, Docker or kill(1) stop it: the process alone
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, (out, err)
+    assert_one_line(err, "SIGTERM")
+    rows = runs_json(db)
+    assert {(r["outcome"], r["reason"]) for r in rows} == {("interrupted", "interrupted by SIGTERM")}
+    assert sum(r["new_copies"] for r in rows) == stored(db)
+
+
+def test_two_ctrl_c_stop_at_once_and_still_finish_the_runs(sources, tmp_path):
+    db = tmp_path / "twice.db"
+    proc = crawl_until_stored(db, sources)
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert_one_line(err, "SIGINT (Ctrl-C) twice")
+    assert "failed" not in out + err and "None" not in out + err
+    rows = list_runs(str(db))  # as the process left them, not as a reader shows a killed run
+    assert {r["outcome"] for r in rows} == {"interrupted"} and all(r["finished"] for r in rows)
+    assert sum(r["new_copies"] for r in rows) == stored(db)
+    assert sum(r["pages_fetched"] for r in rows) >= stored(db)
+
+
+def test_a_killed_run_shows_what_it_stored(sources, tmp_path):
+    db = tmp_path / "kill.db"
+    proc = crawl_until_stored(db, sources, n=3)
+    os.killpg(proc.pid, signal.SIGKILL)  # before its figures were ever flushed (every 10 s)
+    proc.communicate(timeout=30)
+    copies = stored(db)
+    rows = runs_json(db)
+    assert {r["outcome"] for r in rows} == {"interrupted"}
+    assert sum(r["new_copies"] for r in rows) == copies >= 3
+    assert sum(r["new_stories"] for r in rows) >= 1
+    assert sum(r["pages_fetched"] for r in rows) >= copies
+    # the next crawl records them so, with those figures
+    assert cli("crawl", "--all", "--sources", sources, "--db", db, cwd=tmp_path).returncode == 0
+    killed = [r for r in list_runs(str(db)) if r["id"] in {1, 2}]
+    assert {r["outcome"] for r in killed} == {"interrupted"}
+    assert sum(r["new_copies"] for r in killed) == copies
