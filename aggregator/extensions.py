@@ -193,7 +193,7 @@ class Progress:
         pages = total.get("pages_fetched", 0)
         return (
             f"crawling {sources} source(s): {pages} pages ({total.get('not_modified', 0)} unchanged), "
-            f"{total.get('articles', 0)} articles, {total.get('new_copies', 0)} new, "
+            f"{total.get('articles', 0)} articles, {total.get('new_copies', 0)} new copies, "
             f"{pages / elapsed:.1f} pages/s, {total.get('errors', 0)} errors"
         )
 

@@ -222,3 +222,63 @@ async def test_progress_line_on_a_terminal(portals, tmp_path, monkeypatch):
     assert out.startswith("\r") and out.endswith("\n")
     last = out.rstrip("\n").split("\r")[-1]
     assert "crawling 1 source(s):" in last and "pages/s" in last and "0 errors" in last
+
+
+def _on_a_terminal(*args, cwd):
+    """Run the command with stderr on a pseudo-terminal, as a user sees it: (stdout, what stderr showed)."""
+    import pty
+    import re
+
+    master, slave = pty.openpty()
+    proc = cli(*args, cwd=cwd, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = bytearray()
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the other end is closed
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    out, _ = proc.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(master)
+    assert proc.returncode == 0, shown.decode()
+    lines = re.sub(r"\x1b\[K", "", shown.decode()).replace("\r\n", "\n").split("\r")
+    return out, [line.strip() for line in lines if line.strip()]
+
+
+def test_the_live_line_the_summary_json_and_runs_rows_give_the_same_figures(portals, tmp_path):
+    import re
+
+    src = sources_file(tmp_path / "s.toml", {"kjb": portals["kjb"], "cjrb": portals["cjrb"]})
+    db = tmp_path / "f.db"
+    live = re.compile(
+        r"crawling 2 source\(s\): (\d+) pages \((\d+) unchanged\), (\d+) articles, (\d+) new copies, .*, "
+        r"(\d+) errors"
+    )
+    out, shown = _on_a_terminal("crawl", "--all", "--sources", src, "--db", db, cwd=tmp_path)
+    pages, unchanged, articles, copies_, errors = map(int, live.fullmatch(shown[-1]).groups())
+    rows = list_runs(str(db))
+    assert pages == sum(r["pages_fetched"] for r in rows) > 0
+    assert copies_ == sum(r["new_copies"] for r in rows) == len(copies(db))
+    assert errors == sum(r["errors"] for r in rows)
+    stories = sum(r["new_stories"] for r in rows)
+    assert f"crawled 2 source(s): {pages} pages fetched ({unchanged} unchanged), {articles} articles\n" in out
+    assert f"this run: {stories} new stories, {copies_} new copies, {errors} errors\n" in out
+
+    # a second run: the same counters in the live line, --json and the runs rows, under the same names
+    out, shown = _on_a_terminal("crawl", "--all", "--sources", src, "--db", db, "--json", cwd=tmp_path)
+    pages, unchanged, articles, copies_, errors = map(int, live.fullmatch(shown[-1]).groups())
+    summaries = json.loads(out)
+    latest = list_runs(str(db), limit=2)
+    for key, value in (("pages_fetched", pages), ("not_modified", unchanged), ("new_copies", copies_)):
+        assert value == sum(s[key] for s in summaries) == sum(r[key] for r in latest), key
+    assert pages > 0 and unchanged > 0 and copies_ == 0 and articles == 0
+    assert all("pages" not in s for s in summaries)

@@ -166,15 +166,17 @@ def cmd_runs(args) -> int:
     if not rows:
         print("no runs yet")
         return 0
+    # the counters of the live line, the summary and --json, under the same names
     print(
-        f"{'started':<26} {'source':<14} {'outcome':<12} {'secs':>6} {'pages':>6} {'stories':>7} {'copies':>6} {'errors':>6}"
+        f"{'started':<26} {'source':<14} {'outcome':<12} {'secs':>6} {'pages':>6} {'new stories':>11} "
+        f"{'new copies':>10} {'errors':>6}"
     )
     for r in rows:
         j = runs.as_json(r)
         secs = f"{j['duration_s']:.1f}" if j["duration_s"] is not None else "-"
         print(
             f"{j['started']:<26} {j['source']:<14} {j['outcome']:<12} {secs:>6} {j['pages_fetched']:>6} "
-            f"{j['new_stories']:>7} {j['new_copies']:>6} {j['errors']:>6}"
+            f"{j['new_stories']:>11} {j['new_copies']:>10} {j['errors']:>6}"
             + (f"  {r['reason']}" if r["reason"] else "")
         )
     return 0
