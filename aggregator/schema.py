@@ -214,3 +214,11 @@ def m008_specifics(db: sqlite_utils.Database) -> None:
     # the numbers of each signed copy and their contexts (aggregator/specifics.py), so that a templated report
     # of another day is kept apart; copies signed before have none until `aggregator rebuild`
     db["signatures"].add_column("slots", str)
+
+
+@migrations()
+def m009_search_names(db: sqlite_utils.Database) -> None:
+    # reporters, correspondents, editors and the original source are searchable (`search 郑莉莉`)
+    from aggregator.search import add_names
+
+    add_names(db.conn)

@@ -27,6 +27,7 @@ and delete triggers remove a story's old tokens with FTS5's ``'delete'`` command
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -111,30 +112,80 @@ def register(conn: sqlite3.Connection) -> None:
             table = {ord(c): n for c, n in _charmap_from(conn).items()}
         return index_text(text, table)
 
+    def search_names(source, reporters, correspondents, editors):
+        nonlocal table
+        if table is None:
+            table = {ord(c): n for c, n in _charmap_from(conn).items()}
+        return " ".join(names_of(source, reporters, correspondents, editors)).translate(table)
+
     conn.create_function("search_text", 1, search_text, deterministic=True)
+    conn.create_function("search_names", 4, search_names, deterministic=True)
 
 
-def create_triggers(conn: sqlite3.Connection, tokens=sql_tokens) -> None:
-    """The triggers that keep ``search_index`` current; ``tokens`` renders the index text of a column."""
+# the story's names (m009): its original source and bylines, each name one token (unicode61 keeps a run of CJK
+# letters whole), so that a name matches whole: `郑莉莉` finds her stories, `科技` does not find every story of
+# 武汉科技报
+NAME_COLUMNS = ("source", "reporters", "correspondents", "editors")
+
+
+def names_of(source, *lists) -> list[str]:
+    """A story's names from its columns (the bylines are JSON arrays)."""
+    names = [source] if source else []
+    for value in lists:
+        try:
+            names += [n for n in json.loads(value or "[]") if isinstance(n, str)]
+        except (TypeError, ValueError):
+            continue
+    return [n for n in names if n.strip()]
+
+
+def names_sql(row: str) -> str:
+    return f"search_names({', '.join(f'{row}.{c}' for c in NAME_COLUMNS)})"
+
+
+def _indexed(row: str, tokens, names: bool) -> dict[str, str]:
+    """The index's columns and the SQL of their index text, for the ``stories`` row ``row`` (new, old)."""
+    cols = {"title": tokens(f"{row}.title"), "body": tokens(f"{row}.body")}
+    if names:
+        cols["names"] = names_sql(row)
+    return cols
+
+
+def create_triggers(conn: sqlite3.Connection, tokens=sql_tokens, names: bool = False) -> None:
+    """The triggers that keep ``search_index`` current; ``tokens`` renders the index text of a column;
+    ``names``: the index has the names column (since m009)."""
     for name in ("insert", "update", "delete"):
         conn.execute(f"DROP TRIGGER IF EXISTS search_stories_{name}")
-    insert = "INSERT INTO search_index (rowid, title, body) VALUES (new.id, {t}, {b});"
+    new, old = _indexed("new", tokens, names), _indexed("old", tokens, names)
+    cols = ", ".join(new)
+    insert = f"INSERT INTO search_index (rowid, {cols}) VALUES (new.id, {', '.join(new.values())});"
     delete = (
-        "INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', old.id, {t}, {b});"
+        f"INSERT INTO search_index (search_index, rowid, {cols}) "
+        f"VALUES ('delete', old.id, {', '.join(old.values())});"
     )
-    new = {"t": tokens("new.title"), "b": tokens("new.body")}
-    old = {"t": tokens("old.title"), "b": tokens("old.body")}
+    watched = ["id", "title", "body", *(NAME_COLUMNS if names else ())]
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
+    conn.execute(f"CREATE TRIGGER search_stories_insert AFTER INSERT ON stories BEGIN {insert} END")
     conn.execute(
-        f"CREATE TRIGGER search_stories_insert AFTER INSERT ON stories BEGIN {insert.format(**new)} END"
+        f"CREATE TRIGGER search_stories_update AFTER UPDATE OF {', '.join(watched)} ON stories "
+        f"WHEN {changed} BEGIN {delete} {insert} END"
     )
+    conn.execute(f"CREATE TRIGGER search_stories_delete AFTER DELETE ON stories BEGIN {delete} END")
+
+
+def add_names(conn: sqlite3.Connection) -> None:
+    """m009: the index gets a third column, the story's source and bylines, so that ``search 郑莉莉`` finds the
+    stories of that reporter. FTS5 cannot add a column: the index is made again and filled from the stories."""
+    register(conn)  # the fill and the triggers call search_text()
+    for name in ("insert", "update", "delete"):
+        conn.execute(f"DROP TRIGGER IF EXISTS search_stories_{name}")
+    conn.execute("DROP TABLE search_index")
     conn.execute(
-        "CREATE TRIGGER search_stories_update AFTER UPDATE OF id, title, body ON stories "
-        "WHEN old.id IS NOT new.id OR old.title IS NOT new.title OR old.body IS NOT new.body "
-        f"BEGIN {delete.format(**old)} {insert.format(**new)} END"
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "title, body, names, content='', tokenize='unicode61 remove_diacritics 2')"
     )
-    conn.execute(
-        f"CREATE TRIGGER search_stories_delete AFTER DELETE ON stories BEGIN {delete.format(**old)} END"
-    )
+    create_triggers(conn, python_tokens, names=True)
+    _fill(conn, python_tokens, names=True)
 
 
 def python_tokens(x: str) -> str:
@@ -174,10 +225,10 @@ def create_index(db: sqlite_utils.Database) -> None:
     _fill(conn)
 
 
-def _fill(conn: sqlite3.Connection, tokens=sql_tokens) -> None:
+def _fill(conn: sqlite3.Connection, tokens=sql_tokens, names: bool = False) -> None:
+    cols = _indexed("stories", tokens, names)
     conn.execute(
-        "INSERT INTO search_index (rowid, title, body) SELECT id, "
-        f"{tokens('stories.title')}, {tokens('stories.body')} FROM stories"
+        f"INSERT INTO search_index (rowid, {', '.join(cols)}) SELECT id, {', '.join(cols.values())} FROM stories"
     )
 
 
@@ -186,7 +237,7 @@ def rebuild(db: sqlite_utils.Database) -> None:
     with db.conn:
         db.conn.execute("INSERT INTO search_index (search_index) VALUES ('delete-all')")
         register(db.conn)
-        _fill(db.conn, python_tokens)
+        _fill(db.conn, python_tokens, names=True)
 
 
 # queries
@@ -256,7 +307,19 @@ def match_expression(query: str, mapping: dict[str, str]) -> str:
     phrases = query_phrases(query, mapping)
     if not phrases:
         raise SearchError(f"nothing to search for in {query!r}: give at least one word or character")
-    return " AND ".join(phrases)
+    names = query_names(query, mapping)
+    # each part: in the title or body as a phrase, or a whole name (the names column holds names, not bigrams)
+    return " AND ".join(f"({p} OR names : {n})" for p, n in zip(phrases, names, strict=True))
+
+
+def query_names(query: str, mapping: dict[str, str]) -> list[str]:
+    """One quoted FTS5 string per query part, as query_phrases cuts them: the part as a name."""
+    out = []
+    for part in query.split():
+        text = _trim(normalise(part, mapping))
+        if text:
+            out.append('"' + text.replace('"', '""') + '"')
+    return out
 
 
 def query_terms(query: str, mapping: dict[str, str]) -> list[str]:
@@ -355,7 +418,8 @@ def search(
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         for row in db.conn.execute(
-            "SELECT id, title, body, published, first_seen, source, copies_count, url FROM stories "
+            "SELECT id, title, body, published, first_seen, source, copies_count, url, "
+            "reporters, correspondents, editors FROM stories "
             f"WHERE id IN ({', '.join('?' * len(chunk))})",
             chunk,
         ):
@@ -367,8 +431,17 @@ def search(
         text = (text or "").translate(table).lower()
         return sum(text.count(t) for t in terms) / (1 + len(text) / 1000) ** 0.5
 
+    parts = {_trim(normalise(part, mapping)) for part in query.split()}
+
+    def named(row) -> float:
+        # a part that is one of the story's names (its reporter, its source) counts as a title match
+        names = {normalise(n, mapping) for n in names_of(row[5], *row[8:11])}
+        return TITLE_WEIGHT * len(parts & names)
+
     hits = [
-        (sid, TITLE_WEIGHT * frequency(rows[sid][1]) + frequency(rows[sid][2])) for sid in ids if sid in rows
+        (sid, TITLE_WEIGHT * frequency(rows[sid][1]) + frequency(rows[sid][2]) + named(rows[sid]))
+        for sid in ids
+        if sid in rows
     ]
     hits.sort(key=lambda h: (-h[1], -h[0]))
     if limit:
@@ -377,7 +450,7 @@ def search(
     for sid, score in hits:
         if sid not in rows:  # deleted between the two reads
             continue
-        _, title, body, published, first_seen, source, copies, url = rows[sid]
+        _, title, body, published, first_seen, source, copies, url, *_ = rows[sid]
         results.append(
             {
                 "id": sid,

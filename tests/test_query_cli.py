@@ -117,7 +117,6 @@ def test_bad_input_in_a_subprocess(demo_db):
         (("search", "*"), ["nothing to search for"]),
         (("search", "科技", "--since", "2023-02-30"), ["--since", "not a date"]),
         (("search", "科技", "--until", "tomorrow"), ["--until", "not a date"]),
-        (("search", "科技", "--limit", "0"), ["--limit"]),
         (("export", "--format", "rss", "--since", "soon"), ["--since"]),
         (("export", "--format", "csv", "--query", "()"), ["--query", "nothing to search for"]),
         (("export", "--limit", "-1"), ["--limit"]),
@@ -248,3 +247,59 @@ def test_commands_on_an_empty_database(tmp_path, cli):
             assert jsonfeed.Feed.parse_string(out).items == []
     assert cli("stats", "--db", str(db)).stdout.startswith("0 stories")
     assert "no stories match" in cli("search", "科技", "--db", str(db)).stderr
+
+
+def test_search_limit_0_means_all_as_export_limit_0_does(demo_db, cli):
+    def found(*limit):
+        return [r["id"] for r in json.loads(cli("search", "的", "--json", "--db", demo_db, *limit).stdout)]
+
+    everything = found("--limit", "0")
+    assert len(found()) == 20 < len(everything) == 24  # the default stays 20
+    assert everything == found("--limit", "1000")
+    exported = ok("export", "--limit", "0", "--query", "的", "--db", demo_db).stdout.splitlines()
+    assert len(exported) == len(everything)
+
+
+def test_reporters_and_sources_are_searchable(demo_db, truth, cli):
+    def found(query):
+        return {
+            r["id"]
+            for r in json.loads(cli("search", query, "--json", "--limit", "0", "--db", demo_db).stdout)
+        }
+
+    def story(sid):
+        return json.loads(cli("show", str(sid), "--json", "--db", demo_db).stdout)
+
+    # 郑莉莉 writes for 武汉科技报: her name is in bylines, never in a title or a body
+    by_her = found("郑莉莉")
+    expected = sum("郑莉莉" in s["reporters"] for s in truth["stories"])
+    assert len(by_her) == expected >= 3
+    for sid in by_her:
+        s = story(sid)
+        assert "郑莉莉" in s["reporters"] and "郑莉莉" not in s["title"] + s["body"]
+    assert by_her <= found("郑莉莉 武汉科技报")  # a name and the source, in one query
+    # the original source, in either script; a correspondent and an editor too
+    for source, query in (("武汉科技报", "武汉科技报"), ("长江日报", "長江日報")):
+        assert len(found(query)) == sum(s["source"] == source for s in truth["stories"])
+    assert found("朱勇进") and found("陈丽萍")
+    text = ok("search", "郑莉莉", "--db", demo_db).stdout
+    assert text.count("\n#") + text.startswith("#") == expected
+
+
+def test_stats_and_show_name_portals_as_the_sources_file_does(demo_db, truth, cli):
+    text = cli("stats", "--db", demo_db).stdout
+    portals = text.split("copies by portal:\n")[1].split("\n\n")[0].splitlines()
+    reposters = text.split("portals that repost the most:\n")[1].splitlines()
+    assert sorted(line.split()[1] for line in portals) == sorted(truth["portals"])
+    assert {line.split()[1] for line in reposters} <= set(truth["portals"]) and "127.0.0.1" not in text
+    data = json.loads(cli("stats", "--json", "--db", demo_db).stdout)
+    assert {r["name"] for r in data["by_portal"]} == set(truth["portals"])
+    assert all(r["portal"].startswith("127.0.0.1:") for r in data["by_portal"])  # the JSON keeps both
+    most = data["most_reposted"][0]
+    copies = [
+        line
+        for line in cli("show", str(most["id"]), "--db", demo_db).stdout.splitlines()
+        if line.startswith("  - ")
+    ]
+    assert len(copies) == most["copies"]
+    assert all(line.split()[1] in truth["portals"] and " http://127.0.0.1:" in line for line in copies)

@@ -193,10 +193,12 @@ def test_hostile_queries_are_literal_text(store, query):
 
 
 def test_hostile_query_cannot_reach_sql(store):
-    assert search.match_expression("') OR 1=1 --", search.mapping_for(store.db.conn)) == '"or" AND "1=1"'
+    assert search.match_expression("') OR 1=1 --", search.mapping_for(store.db.conn)) == (
+        '("or" OR names : "or") AND ("1=1" OR names : "1=1")'
+    )
     # the MATCH expression quotes everything the user typed
     expr = search.match_expression('科技" OR "x', search.mapping_for(store.db.conn))
-    assert expr == '"科技" AND "or" AND "x"'
+    assert expr == '("科技" OR names : "科技") AND ("or" OR names : "or") AND ("x" OR names : "x")'
     assert store.db.execute("SELECT count(*) FROM search_index WHERE search_index MATCH ?", [expr]).fetchone()
 
 
@@ -256,11 +258,16 @@ TEXTS = [
 ]
 
 
+STORY_COLUMNS = "id INTEGER PRIMARY KEY, title TEXT, body TEXT, source TEXT, reporters TEXT, correspondents TEXT, editors TEXT"
+
+
 def _index(texts):
+    """The index as the migrations leave it (m003, then m009's names column), filled from the rows there."""
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE stories (id INTEGER PRIMARY KEY, title TEXT, body TEXT)")
+    conn.execute(f"CREATE TABLE stories ({STORY_COLUMNS})")
     conn.executemany("INSERT INTO stories (title, body) VALUES ('', ?)", [(t,) for t in texts])
-    search.create_index(__import__("sqlite_utils").Database(conn))  # fills from the rows already there
+    search.create_index(__import__("sqlite_utils").Database(conn))
+    search.add_names(conn)
     return conn
 
 
@@ -320,10 +327,7 @@ def test_tokens_in_the_index():
 def test_long_texts_are_tokenised_in_linear_time():
     import time
 
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE stories (id INTEGER PRIMARY KEY, title TEXT, body TEXT)")
-    db = __import__("sqlite_utils").Database(conn)
-    search.create_index(db)
+    conn = _index([])
     body = DAZHI * 400  # 26 000 characters
     start = time.perf_counter()
     conn.execute("INSERT INTO stories (title, body) VALUES (?, ?)", ("t", body))
@@ -393,3 +397,42 @@ def test_python_tokens_equal_the_sql_tokeniser(tmp_path):
         sql = store.db.execute(f"SELECT {search.sql_tokens(':t')}", {"t": text}).fetchone()[0]
         table = {ord(c): n for c, n in search._charmap_from(store.db.conn).items()}
         assert search.index_text(text, table) == sql
+
+
+def test_an_older_database_migrates_and_its_names_become_searchable(tmp_path):
+    """A database written before m009 (no names in the index) is upgraded by the next command that writes."""
+    import sqlite_utils
+
+    from aggregator.schema import migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    search.register(conn)  # the index triggers of m006 call it, as every Store connection does
+    old = sqlite_utils.Database(conn)
+    migrations.apply(old, stop_before="m009_search_names")
+    conn.execute(
+        "INSERT INTO stories (id, title, body, source, reporters, correspondents, editors) "
+        "VALUES (1, '大冶科技创新', ?, '武汉科技报', '[\"郑莉莉\", \"张宇驰\"]', '[\"朱勇进\"]', '[\"陳麗萍\"]')",
+        (DAZHI,),
+    )
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        for query in ("郑莉莉", "張宇馳", "朱勇进", "陈丽萍", "武汉科技报", "郑莉莉 大冶"):
+            assert [r["id"] for r in search.search(store.db, query)] == [1], query
+        # names match whole: part of a name, or a word inside the source's name, is not a name
+        for query in ("莉莉", "科技报"):
+            assert search.search(store.db, query) == [], query
+        store.db.conn.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+
+
+def test_the_index_follows_changes_to_a_storys_names(tmp_path):
+    path = tmp_path / "n.db"
+    build(path)
+    with Store(path) as store:
+        (sid,) = [r["id"] for r in search.search(store.db, "郑莉莉")]
+        with store.db.conn:
+            store.db.conn.execute("UPDATE stories SET reporters = '[\"何思远\"]' WHERE id = ?", (sid,))
+        assert search.search(store.db, "郑莉莉") == []
+        assert [r["id"] for r in search.search(store.db, "何思远")] == [sid]
+        store.db.conn.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')")

@@ -30,7 +30,13 @@ def register(sub, db_option) -> None:
     )
     p.add_argument("--since", metavar="DATE", help="only stories dated on or after DATE (YYYY-MM-DD or ISO)")
     p.add_argument("--until", metavar="DATE", help="only stories dated on or before DATE")
-    p.add_argument("--limit", type=count, default=20, metavar="N", help="at most N results (default: 20)")
+    p.add_argument(
+        "--limit",
+        type=count,
+        default=20,
+        metavar="N",
+        help="at most N results (default: 20; 0: all of the newest 1,000 matches)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
 
@@ -110,14 +116,12 @@ def cmd_search(args) -> int:
     from aggregator.safetext import json_for_terminal, terminal_value
     from aggregator.search import SearchError, search
 
-    if args.limit < 1:
-        raise CliError("--limit must be 1 or more")
     if not args.query.strip():
         raise CliError("empty query: give words or characters to search for")
     filters = filters_from(args)
     with _open(args.db) as store:
         try:
-            results = search(store.db, args.query, filters, limit=args.limit)
+            results = search(store.db, args.query, filters, limit=args.limit or None)
         except SearchError as exc:
             raise CliError(str(exc)) from None
     if args.json:
@@ -198,7 +202,8 @@ def cmd_show(args) -> int:
     print(f"copies ({len(story['copies'])}):")
     for c in story["copies"]:
         tags = [t for t, on in (("canonical", c["is_canonical"]), ("original", c["is_original"])) if on]
-        print(f"  - {c['portal']}  {c['url']}" + (f"  [{', '.join(tags)}]" if tags else ""))
+        portal = c.get("source_name") or c["portal"]  # the name the sources file gives it, when it has one
+        print(f"  - {portal}  {c['url']}" + (f"  [{', '.join(tags)}]" if tags else ""))
         print(f"      title:     {c.get('title') or '-'}")
         print(f"      published: {c.get('published') or '-'}   fetched: {c.get('fetched_at') or '-'}")
         print(f"      claims:    {c.get('source') or '-'}")
@@ -218,6 +223,9 @@ def cmd_stats(args) -> int:
         raise CliError("--top must be 1 or more")
     with _open(args.db) as store:
         data = stats(store.db, top=args.top)
+        names = portal_names(store.db)
+    for row in data["by_portal"] + data["top_reposting_portals"]:
+        row["name"] = names.get(row["portal"], row["portal"])
     if args.json:
         print(json_for_terminal(data, indent=1))
         return 0
@@ -228,7 +236,7 @@ def cmd_stats(args) -> int:
         print(f"  {r['stories']:>6}  {r['source'] or '(unknown)'}  ({r['copies']} copies)")
     print("\ncopies by portal:")
     for r in data["by_portal"][: args.top]:
-        print(f"  {r['copies']:>6}  {r['portal']}  ({r['originals']} originals, {r['reposts']} reposts)")
+        print(f"  {r['copies']:>6}  {r['name']}  ({r['originals']} originals, {r['reposts']} reposts)")
     print("\nstories by day:")
     for r in data["by_day"]:
         print(f"  {r['stories']:>6}  {r['day']}")
@@ -239,8 +247,25 @@ def cmd_stats(args) -> int:
         )
     print("\nportals that repost the most:")
     for r in data["top_reposting_portals"]:
-        print(f"  {r['reposts']:>6}  {r['portal']}  ({r['stories']} stories)")
+        print(f"  {r['reposts']:>6}  {r['name']}  ({r['stories']} stories)")
     return 0
+
+
+def portal_names(db) -> dict[str, str]:
+    """host:port → the sources-file name its copies were crawled under (what the user calls it, and what
+    --portal accepts); with the host when that name crawled several portals (a feed's articles elsewhere)."""
+    pairs = db.execute(
+        "SELECT DISTINCT portal, source_name FROM copies WHERE source_name IS NOT NULL AND source_name != portal"
+    ).fetchall()
+    by_portal: dict[str, list[str]] = {}
+    portals_of: dict[str, int] = {}
+    for portal, name in pairs:
+        by_portal.setdefault(portal, []).append(name)
+        portals_of[name] = portals_of.get(name, 0) + 1
+    return {
+        portal: ", ".join(sorted(names)) + (f" ({portal})" if any(portals_of[n] > 1 for n in names) else "")
+        for portal, names in by_portal.items()
+    }
 
 
 # browse
