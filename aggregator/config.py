@@ -103,7 +103,8 @@ def parse_sources(text: str, filename: str = "<sources>") -> list[Source]:
     unknown_top = set(data) - {"source"}
     if unknown_top:
         key = sorted(unknown_top)[0]
-        raise ConfigError(f"{filename}:{_line_of(lines, key, 1, len(lines))}: unknown top-level key {key!r}")
+        hint = " (write [[source]])" if key.lower() == "sources" else ""
+        raise ConfigError(f"{filename}:{_top_line(lines, key)}: unknown top-level key {key!r}{hint}")
     raw = data.get("source", [])
     if not isinstance(raw, list):
         raise ConfigError(f"{filename}: 'source' must be an array of tables: write [[source]]")
@@ -209,6 +210,15 @@ def _parse_entry(entry: dict, fail) -> Source:
         selectors=Selectors(**sel),
         revisit=str(revisit) if revisit is not None else None,
     )
+
+
+def _top_line(lines: list[str], key: str) -> int:
+    """The line of a top-level key: a table header ([key], [[key]], [key.sub]) or an assignment (key = ...)."""
+    header = re.compile(rf"^\s*\[\[?\s*[\"']?{re.escape(key)}[\"']?\s*[\].]")
+    for i, line in enumerate(lines):
+        if header.match(line):
+            return i + 1
+    return _line_of(lines, key, 1, len(lines))
 
 
 def _line_of(lines: list[str], key: str | None, start: int, end: int) -> int:

@@ -58,6 +58,8 @@ def _create_private(path: Path) -> None:
     while not parent.exists() and parent != parent.parent:
         missing.append(parent)
         parent = parent.parent
+    if not parent.is_dir():  # a file where a directory of the path should be: name it, not what mkdir says
+        raise StoreError(f"cannot create the database {path}: {parent} is not a directory")
     for directory in reversed(missing):
         with suppress(FileExistsError):
             directory.mkdir(mode=0o700)

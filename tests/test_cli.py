@@ -197,3 +197,50 @@ def test_out_of_range_numbers_are_usage_errors(demo_db, args):
     db, _ = demo_db
     proc = run(*args, "--db", str(db))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "error:" in proc.stderr
+
+
+def test_demo_with_a_port_taken_names_it_and_the_option(tmp_path):
+    base = free_port_base()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 2))
+        taken.listen()
+        proc = run("demo", "--db", str(tmp_path / "d.db"), "--port-base", str(base))
+    assert_clean_error(proc, 2, f"127.0.0.1:{base + 2}", "xinxi", "--port-base", "in use")
+    assert len(proc.stderr.splitlines()) == 1 and proc.stdout == ""
+
+
+def test_a_misspelt_table_is_reported_at_its_line(tmp_path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '# my portals\n\n[[sources]]\nname = "x"\nkind = "portal"\nstart_urls = ["http://a/"]\n'
+    )
+    proc = run("crawl", "--all", "--sources", str(sources), "--db", str(tmp_path / "x.db"))
+    assert_clean_error(proc, 2, "sources.toml:3:", "unknown top-level key 'sources'", "[[source]]")
+
+
+@pytest.mark.parametrize("under", ["x.db", "sub/x.db"])
+def test_a_database_path_through_a_file_names_the_file(tmp_path, under):
+    blocker = tmp_path / "passwd"
+    blocker.write_text("root:x:0:0\n")
+    db = f"{blocker}/{under}"
+    for args in (("crawl", "http://127.0.0.1:9/"), ("demo", "--port-base", str(free_port_base()))):
+        proc = run(*args, "--db", db)
+        assert_clean_error(proc, 1, f"cannot create the database {db}: {blocker} is not a directory")
+        assert len(proc.stderr.splitlines()) == 1 and "File exists" not in proc.stderr and proc.stdout == ""
+    assert blocker.read_text() == "root:x:0:0\n"
+
+
+@pytest.mark.parametrize(
+    "args, prog",
+    [
+        (("crawl", "--depth", "x"), "aggregator crawl"),
+        (("crawl", "--bogus", "http://127.0.0.1:9/"), "aggregator crawl"),
+        (("show",), "aggregator show"),
+        (("search", "科技", "--limit"), "aggregator search"),
+        (("bogus",), "aggregator"),
+    ],
+)
+def test_usage_errors_are_one_line(args, prog):
+    proc = run(*args)
+    assert_clean_error(proc, 2, f"{prog}: error: ", f"'{prog} --help'")
+    assert len(proc.stderr.splitlines()) == 1 and "usage:" not in proc.stderr

@@ -20,11 +20,22 @@ class CliError(Exception):
     """Bad input from the user: printed as one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, as every other error (the full usage block is what --help is for)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _on_sigterm)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name the command they were given to, not the top-level program
+        given = sys.argv[1:] if argv is None else argv
+        command = next((parser.commands[a] for a in given if a in parser.commands), parser)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -67,13 +78,13 @@ def _fail(message, status: int) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="aggregator",
         description="Crawl news portals, clean each article, recognise reposts, and store every story once "
         "(with its original source and every copy) in SQLite.",
     )
     parser.add_argument("--version", action="version", version=f"aggregator {__version__}")
-    db_option = argparse.ArgumentParser(add_help=False)
+    db_option = _Parser(add_help=False)
     db_option.add_argument(
         "--db",
         default=os.environ.get("AGGREGATOR_DB", DEFAULT_DB),
@@ -83,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module in _command_modules():
         module.register(sub, db_option)
+    parser.commands = sub.choices
     return parser
 
 

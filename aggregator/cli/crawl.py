@@ -123,17 +123,24 @@ def run_overrides(args) -> dict:
 
 
 def cmd_demo(args) -> int:
-    from aggregator.demo.server import serve_portals
+    from aggregator.demo.server import PORTAL_ORDER, PortError, serve_portals
     from aggregator.demo.sources import demo_sources
 
     if args.no_crawl and not args.serve:
         raise CliError("--no-crawl only makes sense with --serve")
-    servers = serve_portals(port_base=args.port_base)
+    if not args.no_crawl:
+        from aggregator.store import Store
+
+        Store(args.db).close()  # a bad --db fails before the portals are served, not after they are listed
+    if not 0 < args.port_base <= 65536 - len(PORTAL_ORDER):
+        raise CliError(f"--port-base: the six portals need ports {args.port_base} to {args.port_base + 5}")
     try:
-        servers.start()
-    except OSError as exc:
+        servers = serve_portals(port_base=args.port_base).start()
+    except PortError as exc:
+        # six ports from --port-base: the user must know which one is taken and how to move them all
         raise CliError(
-            f"cannot serve the demo portals from port {args.port_base}: {exc} (try --port-base)"
+            f"{exc} (the demo uses ports {args.port_base}-{args.port_base + len(PORTAL_ORDER) - 1}; "
+            "choose others with --port-base N)"
         ) from None
     status, results = 0, []
     try:

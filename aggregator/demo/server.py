@@ -105,6 +105,19 @@ class _Handler(BaseHTTPRequestHandler):
         return "text/plain; charset=utf-8"
 
 
+class PortError(OSError):
+    """A portal's port cannot be bound (taken by another program, or not allowed): says which one."""
+
+    def __init__(self, portal: str, host: str, port: int, cause: OSError):
+        super().__init__(
+            cause.errno, f"cannot serve the demo portal {portal} on {host}:{port}: {cause.strerror}"
+        )
+        self.portal, self.host, self.port = portal, host, port
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
 class PortalServers:
     """One loopback HTTP server per demo portal; use as a context manager or call start()/stop()."""
 
@@ -122,7 +135,10 @@ class PortalServers:
             # bind every port before serving so each page can name every portal's real address
             for i, name in enumerate(PORTAL_ORDER):
                 port = 0 if self.port_base is None else self.port_base + i
-                server = ThreadingHTTPServer((self.host, port), _Handler)
+                try:
+                    server = ThreadingHTTPServer((self.host, port), _Handler)
+                except OSError as exc:
+                    raise PortError(name, self.host, port, exc) from None
                 server.daemon_threads = True
                 self._servers.append(server)
                 base = f"http://{self.host}:{server.server_address[1]}"
