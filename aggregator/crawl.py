@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.ossignal import install_shutdown_handlers
 
 from aggregator import counters, runs
 from aggregator.config import Source
@@ -197,6 +198,9 @@ def run_crawl(sources: list[Source], settings: Settings) -> list[CrawlResult]:
     A crawl stopped by a signal returns its results (each source interrupted, with its figures)."""
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     process = _Process(settings)
+    # from here on a signal stops the crawl as Scrapy does (queued until the reactor runs), not by an exception
+    # raised inside the crawler's start, which would read as a crawl that could not run
+    install_shutdown_handlers(process._signal_shutdown)
     scheduled = schedule(process, sources)
     try:
         process.start()

@@ -144,3 +144,31 @@ def test_a_killed_run_shows_what_it_stored(sources, tmp_path):
     killed = [r for r in list_runs(str(db)) if r["id"] in {1, 2}]
     assert {r["outcome"] for r in killed} == {"interrupted"}
     assert sum(r["new_copies"] for r in killed) == copies
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler for the signal (/proc/PID/status SigCgt)."""
+    try:
+        status = open(f"/proc/{pid}/status").read()  # noqa: SIM115
+    except OSError:
+        return False
+    caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+    return bool(caught >> (signum - 1) & 1)
+
+
+def test_sigterm_while_the_command_starts_is_one_line_too(sources, tmp_path):
+    """A signal that comes while the command still imports its modules and starts the crawler: the same
+    exit status and one line, never a traceback or a crawl that 'could not run'."""
+    db = tmp_path / "early.db"
+    proc = cli(
+        "crawl", "--all", "--sources", sources, "--db", db, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not _catches(proc.pid, signal.SIGTERM) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGTERM)  # as soon as the command can act on it
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, (out, err)
+    assert_one_line(err, "SIGTERM")
+    assert stored(db) == 0

@@ -30,6 +30,16 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # outside a crawl, which reports its own interruption
+        # nothing imported here: the signal may have cut an import short, leaving that module half made
+        terminated = isinstance(exc, Terminated)
+        print(f"aggregator: interrupted by {'SIGTERM' if terminated else 'SIGINT (Ctrl-C)'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the command they were given to, not the top-level program
@@ -56,12 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return _fail(f"{where}{exc.strerror or exc}", 1)
-    except KeyboardInterrupt as exc:  # outside a crawl, which reports its own interruption
-        from aggregator.runs import interrupt_reason
-
-        signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
-        print(f"aggregator: {interrupt_reason(signum)}", file=sys.stderr)
-        return 128 + signum
 
 
 class Terminated(KeyboardInterrupt):
