@@ -30,7 +30,8 @@ def sources(slow_portals, tmp_path):
     path = tmp_path / "sources.toml"
     path.write_text(
         "".join(
-            f'[[source]]\nname = "{n}"\nkind = "portal"\nstart_urls = ["{slow_portals[n]}"]\n' for n in NAMES
+            f'[[source]]\nname = "{n}"\nkind = "portal"\nstart_urls = ["{slow_portals[n]}"]\nevery = "1h"\n'
+            for n in NAMES
         ),
         encoding="utf-8",
     )
@@ -53,11 +54,11 @@ def stored(db) -> int:
         return 0
 
 
-def crawl_until_stored(db, sources, n=2):
+def crawl_until_stored(db, sources, n=2, command=("crawl", "--all")):
     """A crawl in a session of its own (a terminal's Ctrl-C reaches its whole process group), once it has
     stored ``n`` articles."""
     proc = cli(
-        "crawl", "--all", "--sources", sources, "--db", db, cwd=db.parent,
+        *command, "--sources", sources, "--db", db, cwd=db.parent,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 90
@@ -100,9 +101,10 @@ def test_ctrl_c_exits_130_with_one_line_and_the_runs_say_what_was_stored(sources
     assert copies == stored(db) >= 2
 
 
-def test_sigterm_exits_143_with_one_line(sources, tmp_path):
+@pytest.mark.parametrize("command", [("crawl", "--all"), ("run-due",)])
+def test_sigterm_exits_143_with_one_line(sources, tmp_path, command):
     db = tmp_path / "term.db"
-    proc = crawl_until_stored(db, sources)
+    proc = crawl_until_stored(db, sources, command=command)
     proc.send_signal(signal.SIGTERM)  # as systemd, Docker or kill(1) stop it: the process alone
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, (out, err)
