@@ -98,7 +98,7 @@ async def test_many_sources_run_in_one_crawler_with_one_row_each_and_a_locked_on
     assert total["new_copies"] == stats["store/new_story"] + stats.get("store/new_copy", 0)
     last = stream.getvalue().rstrip("\n").split("\r")[-1]
     assert last.startswith(f"crawling 5 source(s): {total['pages_fetched']} pages (0 unchanged), ")
-    assert f", {total['new_copies']} new, " in last and last.endswith(
+    assert f", {total['new_copies']} new copies, " in last and last.endswith(
         f"pages/s, {total['errors']} errors\x1b[K"
     )
 
