@@ -39,7 +39,7 @@ def register(sub, db_option) -> None:
         help="crawl portals from their front pages, or sources from the sources file",
         description="Crawl portals and store their articles. URLs need no configuration: list pages, pagination, "
         "feeds and sitemaps are discovered, the crawl stays on each portal's host and obeys robots.txt. "
-        "Exit status 1 if a start URL could not be fetched.",
+        "Exit status 1 if a start URL could not be fetched; 130 / 143 if Ctrl-C / SIGTERM stopped it.",
     )
     p.add_argument("urls", nargs="*", metavar="URL", help="front page(s) of portals to crawl")
     p.add_argument(

@@ -34,7 +34,7 @@ def register(sub, db_option) -> None:
         help="crawl every source that is due, then exit (for cron, systemd timers, Scrapyd)",
         description="Crawl every source of the sources file that is due, incrementally, all in this process, "
         "then exit. If another run-due holds the lock, exit at once with status 0. Exit status 1 if a source "
-        "failed (the others still run).",
+        "failed (the others still run); 130 / 143 if Ctrl-C / SIGTERM stopped it.",
     )
     p.add_argument(
         "--sources", default=DEFAULT_SOURCES, metavar="PATH", help=f"sources file ({DEFAULT_SOURCES})"
