@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aggregator.extract import Selectors
-
-# the one way a selector is run, here to check it and in extraction to use it (the spider imports is_xpath here)
-from aggregator.extract.dom import is_xpath, selector_error  # noqa: F401
+# the one way a selector is run, here to check it and in extraction to use it (the spider imports is_xpath here);
+# a light module: the config is loaded by every command, most of which never extract a page
+from aggregator.extract.selectors import Selectors, is_xpath, selector_error  # noqa: F401
 
 KINDS = ("portal", "feed", "sitemap")
 _KEYS = {

@@ -12,25 +12,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from aggregator.extract.attribution import parse_attribution
-from aggregator.extract.body import find_main
-from aggregator.extract.dates import extract_published
-from aggregator.extract.dom import parse_html
 from aggregator.extract.encoding import decode_html
-from aggregator.extract.metadata import extract_site_name, extract_title
+from aggregator.extract.selectors import Selectors
 from aggregator.safetext import clean_line, clean_text, junk_share, strip_unsafe
 
 __all__ = ["Article", "Selectors", "decode_html", "extract"]
-
-
-@dataclass(frozen=True)
-class Selectors:
-    """Per-site overrides from the sources file (CSS, or XPath when the expression starts with '/' or '(')."""
-
-    title: str | None = None
-    body: str | None = None
-    date: str | None = None
-    article_links: str | None = None
 
 
 @dataclass
@@ -57,6 +43,13 @@ def extract(
     fetched_at: datetime | None = None,
     selectors: Selectors | None = None,
 ) -> Article:
+    # imported here, not above: aggregator.config (so every CLI command) imports this package for Selectors alone
+    from aggregator.extract.attribution import parse_attribution
+    from aggregator.extract.body import find_main
+    from aggregator.extract.dates import extract_published
+    from aggregator.extract.dom import parse_html
+    from aggregator.extract.metadata import extract_site_name, extract_title
+
     selectors = selectors or Selectors()
     # random bytes decode to about 30% junk whatever the codec; a real page, even a damaged one, to almost none
     if (junk := junk_share(html)) > JUNK_LIMIT:
