@@ -49,3 +49,54 @@ def test_selectors_are_still_checked_when_the_config_loads(tmp_path):
         == "selects text or attribute values; it must select elements"
     )
     assert Selectors(body="div.c").body == "div.c"
+
+
+def test_written_out_surname_forms_are_what_opencc_gives():
+    import pytest
+
+    opencc = pytest.importorskip("opencc")
+    from aggregator.extract import names
+
+    singles = set(names._SINGLE) | set(names._TRADITIONAL)
+    compounds = set(names.COMPOUND_SURNAMES)
+    for config in ("s2t", "s2hk", "s2tw"):
+        cc = opencc.OpenCC(config)
+        singles |= set(cc.convert(" ".join(names._SINGLE)).split())
+        singles |= {w[0] for w in cc.convert(" ".join(c + "伟" for c in names._SINGLE)).split()}
+        compounds |= set(cc.convert(" ".join(names.COMPOUND_SURNAMES)).split())
+    assert {c for c in singles if len(c) == 1} - set(names._WORDLIKE) == names.SURNAMES
+    assert tuple(sorted(compounds)) == names._COMPOUND
+
+
+def test_label_words_match_as_with_one_lookahead_per_word():
+    """The label alternation is compiled with one lookahead per group of words; it must find what the form with a
+    lookahead after every word finds."""
+    import re
+
+    from aggregator.extract import attribution as a
+
+    per_word = "|".join(
+        w + a._SHORT if len(w) == 1 else w + a._NOT_LONGER for w in sorted(a._ROLE_OF, key=len, reverse=True)
+    )
+    lines = [
+        "来源：新华社 记者：王芳 李强 编辑：陈丽萍",
+        "本报记者 张三 通讯员 李四 ",
+        "文/张三 图：李四",
+        "文 章 图片 作者单位：武汉大学",
+        "编辑部：027-1234 责任编辑：王五",
+        "日期: 来源:武汉科技报收集编辑:武汉科技报",
+        "（记者 胡晓蓉）",
+        "记者从市金融部门获悉，今年以来……",
+        "稿件来源：长江日报 发布时间：2023-01-09 浏览次数：12",
+    ]
+    for new in (a._LABEL, a._LINE_START, a._SOURCE_CUT, a._EMPTY_LABEL, a._SPACED):
+        old = re.compile(new.pattern.replace(a._LABEL_ALT, per_word))
+        for line in lines:
+            for i in range(len(line)):
+                m, n = old.match(line, i), new.match(line, i)
+                assert (m and (m.span(), m.groups())) == (n and (n.span(), n.groups())), (
+                    new.pattern[:30],
+                    line,
+                    i,
+                )
+            assert [m.span() for m in old.finditer(line)] == [m.span() for m in new.finditer(line)]
