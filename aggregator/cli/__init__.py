@@ -50,13 +50,12 @@ def _main(argv: list[str] | None) -> int:
         parser.print_help()
         return 2
     from aggregator.config import ConfigError
-    from aggregator.store import StoreError
 
     try:
         return args.func(args) or 0
     except (CliError, ConfigError) as exc:
         return _fail(exc, 2)
-    except StoreError as exc:
+    except _store_error() as exc:
         return _fail(exc, 1)
     except sqlite3.Error as exc:  # a full disk, a database locked too long, a file damaged while open
         db = getattr(args, "db", None)
@@ -74,6 +73,17 @@ class Terminated(KeyboardInterrupt):
 
 def _on_sigterm(signum, frame):
     raise Terminated
+
+
+def _store_error() -> type[Exception]:
+    """StoreError when the store was loaded (else none can have been raised): importing aggregator.store costs
+    ~0.2 s (numpy, sqlite_utils) that commands without a database, like ``extract``, need not pay."""
+    store = sys.modules.get("aggregator.store")
+    return store.StoreError if store is not None else _NeverRaised
+
+
+class _NeverRaised(Exception):
+    pass
 
 
 def _fail(message, status: int) -> int:

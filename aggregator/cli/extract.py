@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from aggregator.cli import CliError
@@ -61,6 +59,9 @@ def cmd_extract(args) -> int:
 
 def _read_input(item: str) -> tuple[bytes, str | None, str | None]:
     if item.startswith(("http://", "https://")):
+        import urllib.error  # ~30 ms at import, paid only when a URL is given
+        import urllib.request
+
         request = urllib.request.Request(item, headers={"User-Agent": "aggregator (extract)"})
         try:
             with urllib.request.urlopen(request, timeout=30) as resp:
