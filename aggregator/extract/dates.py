@@ -18,7 +18,7 @@ kept. When only the day is known the time is 00:00:00, so every result has the s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -141,8 +141,14 @@ class Years:
     ref: datetime
     near: datetime | None = None  # the date in the URL's path
     bound: datetime | None = None  # the end of the copyright year, or of the URL's year
+    # the page whose copyright year is the bound, read on first need: scanning every text node costs ~2 ms a page
+    # and most pages print no date without a year
+    page: object = field(default=None, compare=False, repr=False)
 
     def infer(self, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime | None:
+        if self.page is not None:
+            object.__setattr__(self, "bound", _copyright_bound(self.page, self.ref))
+            object.__setattr__(self, "page", None)
         latest = self.ref + timedelta(minutes=5)
         if self.near is not None:
             near = self.near
@@ -169,18 +175,20 @@ def page_years(tree, url: str | None, ref: datetime) -> Years:
             return Years(ref, near=near)
         if (m := _URL_YEAR.search(where)) and (end := _build(m.group(1), 12, 31, 23, 59, 59)):
             return Years(ref, bound=end)
-    if tree is not None:
-        years = []
-        for text in tree.xpath(
-            "//text()[contains(., '©') or contains(., 'opyright') or contains(., 'OPYRIGHT')"
-            " or contains(., '(c)') or contains(., '(C)') or contains(., '版权所有') or contains(., '版權所有')]"
-        ):
-            for m in _COPYRIGHT.finditer(str(text)):
-                years.append(int(m.group(2) or m.group(1)))
-        years = [y for y in years if _MIN_YEAR <= y <= ref.year]
-        if years:
-            return Years(ref, bound=_build(max(years), 12, 31, 23, 59, 59))
-    return Years(ref)
+    return Years(ref, page=tree)
+
+
+def _copyright_bound(tree, ref: datetime) -> datetime | None:
+    """The end of the page's (last) copyright year, if it prints one not after ref."""
+    years = []
+    for text in tree.xpath(
+        "//text()[contains(., '©') or contains(., 'opyright') or contains(., 'OPYRIGHT')"
+        " or contains(., '(c)') or contains(., '(C)') or contains(., '版权所有') or contains(., '版權所有')]"
+    ):
+        for m in _COPYRIGHT.finditer(str(text)):
+            years.append(int(m.group(2) or m.group(1)))
+    years = [y for y in years if _MIN_YEAR <= y <= ref.year]
+    return _build(max(years), 12, 31, 23, 59, 59) if years else None
 
 
 def find_dates(

@@ -248,34 +248,53 @@ def _teaser_class(el) -> bool:
 
 
 def page_lines(tree) -> list[tuple[str, object]]:
-    """(text, owner element) per visual line in document order: inline runs joined, split at blocks and <br>."""
+    """(text, owner element) per visual line in document order: inline runs joined, split at blocks and <br>.
+
+    Cached for the last tree: the date and attribution parsers both read the whole page's lines."""
+    cached_tree, lines = _lines_cache
+    if cached_tree is not tree:
+        lines = _page_lines(tree)
+        _lines_cache[:] = [tree, lines]
+    return lines
+
+
+_lines_cache: list = [None, None]
+
+
+def _page_lines(tree) -> list[tuple[str, object]]:
     body = tree.find(".//body")
     root = body if body is not None else tree
-    lines: list[tuple[list[str], object, object]] = []
-
-    def emit(text: str | None, owner, block, breaks: bool) -> None:
-        if not text or not text.strip():
-            return
-        if lines and lines[-1][1] is block and not breaks:
-            lines[-1][0].append(text.strip())
-        else:
-            lines.append(([text.strip()], block, owner))
+    # [parts, block, owner]: a text joins the last line when it sits in the same block with no break between
+    lines: list[list] = []
 
     def walk(el, block) -> None:
         own_block = el if el.tag in _BLOCK_TAGS else block
-        emit(el.text, el, own_block, el is own_block)
+        text = el.text
+        if text and (text := text.strip()):
+            if lines and lines[-1][1] is own_block and el is not own_block:
+                lines[-1][0].append(text)
+            else:
+                lines.append([[text], own_block, el])
         for child in el:
-            if not isinstance(child.tag, str):
-                emit(child.tail, el, own_block, False)
-                continue
-            if child.tag not in _SKIP_TAGS:
-                walk(child, own_block)
-            emit(child.tail, el, own_block, child.tag == "br" or child.tag in _BLOCK_TAGS)
+            tag = child.tag
+            if isinstance(tag, str):
+                if tag not in _SKIP_TAGS:
+                    walk(child, own_block)
+                breaks = tag == "br" or tag in _BLOCK_TAGS
+            else:
+                breaks = False
+            tail = child.tail
+            if tail and (tail := tail.strip()):
+                if not breaks and lines and lines[-1][1] is own_block:
+                    lines[-1][0].append(tail)
+                else:
+                    lines.append([[tail], own_block, el])
 
     if isinstance(root.tag, str):
         with contextlib.suppress(RecursionError):  # pathological nesting: keep the lines read so far
             walk(root, root)
-    return [(re.sub(r"\s+", " ", " ".join(parts)).strip(), owner) for parts, _b, owner in lines]
+    # " ".join(s.split()) is re.sub(r"\s+", " ", s).strip(): both split on str.isspace()
+    return [(" ".join(" ".join(parts).split()), owner) for parts, _b, owner in lines]
 
 
 _region_cache: list = [None, None, None, None]
