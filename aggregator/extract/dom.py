@@ -82,6 +82,8 @@ def drop_kind(el) -> int:
     if tag in _NEVER_BY_CLASS:
         return 0
     attrib = el.attrib
+    if not attrib:  # most elements: none of the checks below can hit
+        return SOFT if tag in SOFT_DROP_TAGS else 0
     if "hidden" in attrib or attrib.get("aria-hidden") == "true":
         return SOFT
     style = attrib.get("style")

@@ -83,7 +83,17 @@ def meta_content(tree, *names: str) -> str | None:
 
 
 def json_ld(tree) -> list[dict]:
-    """All JSON-LD objects on the page, flattened through @graph and top-level lists."""
+    """All JSON-LD objects on the page, flattened through @graph and top-level lists (cached for the last tree:
+    the title, date, attribution and page-kind readers all ask; callers only read them)."""
+    if _json_ld_cache[0] is not tree:
+        _json_ld_cache[:] = [tree, _json_ld(tree)]
+    return _json_ld_cache[1]
+
+
+_json_ld_cache: list = [None, []]
+
+
+def _json_ld(tree) -> list[dict]:
     out: list[dict] = []
     for script in tree.xpath('//script[contains(translate(@type,"JSON","json"),"ld+json")]'):
         try:
@@ -241,10 +251,21 @@ def in_teaser(el, stop=None) -> bool:
 
 
 def _teaser_class(el) -> bool:
-    attrs = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
-    return bool(attrs.strip()) and any(
-        w in _TEASER_WORDS or w.startswith(_TEASER_PREFIX) for w in _WORD_SPLIT.split(attrs)
-    )
+    key = (el.get("class") or "") + " " + (el.get("id") or "")
+    found = _TEASER_MEMO.get(key)
+    if found is None:
+        # class names repeat within and across pages of a site
+        attrs = key.lower()
+        found = bool(attrs.strip()) and any(
+            w in _TEASER_WORDS or w.startswith(_TEASER_PREFIX) for w in _WORD_SPLIT.split(attrs)
+        )
+        if len(_TEASER_MEMO) > 50_000:
+            _TEASER_MEMO.clear()
+        _TEASER_MEMO[key] = found
+    return found
+
+
+_TEASER_MEMO: dict[str, bool] = {}
 
 
 def page_lines(tree) -> list[tuple[str, object]]:

@@ -352,8 +352,11 @@ def _is_hub(kept: list[tuple[str, object]], node, root, dropped, title: str | No
     """
     if node is None or root is None:
         return False
+    # the cheaper test first: most articles open with their own headline or prose
+    if not _led_by_link(node, dropped, title, _own_paths(root)):
+        return False
     links = _headline_links(root, title)
-    if links < HUB_LINKS or not _led_by_link(node, dropped, title, _own_paths(root)):
+    if links < HUB_LINKS:
         return False
     sentences = sum(len(_SENTENCE.findall(t)) for t, _ in kept)
     return links >= HUB_RATIO * sentences or _led_share(kept, node, dropped, title) >= LIST_SHARE
