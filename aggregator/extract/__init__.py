@@ -9,12 +9,13 @@ the body keeping its lines, so nothing downstream (store, search, exports, the t
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from aggregator.extract.encoding import decode_html
 from aggregator.extract.selectors import Selectors
-from aggregator.safetext import clean_line, clean_text, junk_share, strip_unsafe
+from aggregator.safetext import _JUNK, _UNSAFE_TEXT, clean_line, clean_text, junk_share, strip_unsafe
 
 __all__ = ["Article", "Selectors", "decode_html", "extract"]
 
@@ -51,8 +52,10 @@ def extract(
     from aggregator.extract.metadata import extract_site_name, extract_title
 
     selectors = selectors or Selectors()
+    # most pages hold neither junk nor unsafe characters: one scan says so, instead of one scan for each
+    suspect = _SUSPECT.search(html) is not None
     # random bytes decode to about 30% junk whatever the codec; a real page, even a damaged one, to almost none
-    if (junk := junk_share(html)) > JUNK_LIMIT:
+    if suspect and (junk := junk_share(html)) > JUNK_LIMIT:
         return Article(
             title=None,
             body="",
@@ -62,7 +65,7 @@ def extract(
         )
     # removed before parsing so that the title, body and attribution parsers see the text a reader sees; the
     # fields are cleaned again below for the characters that arrive as entities (&#x202E;, &#155;)
-    tree = parse_html(strip_unsafe(html))
+    tree = parse_html(strip_unsafe(html) if suspect else html)
     if tree is None:
         return Article(title=None, body="", published=None, source=None, reason="empty page")
     site_name = extract_site_name(tree, url)
@@ -89,6 +92,8 @@ def extract(
 
 
 JUNK_LIMIT = 0.1
+# every character junk_share counts or strip_unsafe removes (both patterns are one character class)
+_SUSPECT = re.compile(f"[{_UNSAFE_TEXT.pattern[1:-1]}{_JUNK.pattern[1:-1]}]")
 
 
 def _names(names: list[str]) -> list[str]:

@@ -111,7 +111,7 @@ class _Scorer:
     def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False):
         """(good, bad, inline chars, inline link chars, inline punct, first kind, first good, last kind)."""
         tag = el.tag
-        kind = drop_kind(el) if el not in self.keep else 0
+        kind = 0 if self.keep and el in self.keep else drop_kind(el)
         if kind == HARD:
             self.dropped[el] = (HARD, 0.0)
             return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
@@ -123,27 +123,29 @@ class _Scorer:
         good = bad = teaser = 0.0
         first_kind, first_good, last_kind = 0, 0.0, 0
         text = el.text
-        t = _chars(text)
-        p = len(_PUNCT.findall(text)) if t else 0
+        t = len(text.strip()) if text else 0
+        p = len(_findall_punct(text)) if t else 0
         link = t if in_link else 0
+        visit = self.visit
         for child in el:
             ctag = child.tag
             if isinstance(ctag, str):
-                cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link, in_item, in_drop)
+                cg, cb, ct, cl, cp, cfk, cfg, clk = visit(child, in_link, in_item, in_drop)
                 good += cg
                 bad += cb
                 if ctag in BLOCK_TAGS:
                     # the block child closes our running inline text
-                    g, b, k = _judge(t, link, p, cell)
-                    good += g
-                    bad += b
+                    if t:
+                        g, b, k = _judge(t, link, p, cell)
+                        good += g
+                        bad += b
+                        if k and k != SNIP:
+                            if k == GOOD and last_kind == LINKY:
+                                teaser += min(g, TEASER_CAP)
+                            if not first_kind:
+                                first_kind, first_good = k, g
+                            last_kind = k
                     t = link = p = 0
-                    if k and k != SNIP:
-                        if k == GOOD and last_kind == LINKY:
-                            teaser += min(g, TEASER_CAP)
-                        if not first_kind:
-                            first_kind, first_good = k, g
-                        last_kind = k
                 else:
                     t += ct
                     link += cl
@@ -156,10 +158,10 @@ class _Scorer:
                     last_kind = clk
             tail = child.tail
             if tail:
-                n = _chars(tail)
+                n = len(tail.strip())
                 if n:
                     t += n
-                    p += len(_PUNCT.findall(tail))
+                    p += len(_findall_punct(tail))
                     if in_link:
                         link += n
         if tag in BLOCK_TAGS:
@@ -186,6 +188,9 @@ class _Scorer:
             if in_drop:
                 self.inside_drop.add(el)
         return good, bad, t, link, p, first_kind, first_good, last_kind
+
+
+_findall_punct = _PUNCT.findall
 
 
 def _best(scores: dict, anchored: set | None = None, inside_drop: set | None = None):
