@@ -331,6 +331,7 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
     if node is None:
         return MainContent(None)
     good, bad = scorer.scores[node]
-    kept = _paragraphs(_collect(node, scorer.dropped), title)
-    is_article = _is_article_block(kept, node, scorer.dropped, good, bad, root, title)
+    blocks = _collect(node, scorer.dropped)
+    kept = _paragraphs(blocks, title)
+    is_article = _is_article_block(kept, node, scorer.dropped, good, bad, root, title, blocks)
     return MainContent(node, [t for t, _ in kept], is_article)

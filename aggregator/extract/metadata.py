@@ -146,6 +146,17 @@ def _norm(text: str) -> str:
 
 
 def extract_title(tree, site_name: str | None = None, selector: str | None = None) -> str | None:
+    """The story title (cached for the last tree and arguments: the date and attribution readers ask again)."""
+    cached = _title_cache
+    if cached[0] is not tree or cached[1] != (site_name, selector):
+        cached[:] = [tree, (site_name, selector), _extract_title(tree, site_name, selector)]
+    return cached[2]
+
+
+_title_cache: list = [None, None, None]
+
+
+def _extract_title(tree, site_name: str | None, selector: str | None) -> str | None:
     if selector:
         for node in select_nodes(tree, selector):
             if text := clean_title(node_text(node)):

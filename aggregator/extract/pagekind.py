@@ -72,6 +72,8 @@ def _lead_link(item, dropped) -> str | None:
     date, a channel tag ("[社会] 标题 2023-03-08"). A paragraph that opens with a linked name and goes on with
     prose ("<a>张三</a>表示，……") does not lead with a link.
     """
+    if not any(a.get("href") for a in item.iter("a")):
+        return None  # the usual paragraph: no link to lead with, no need to walk it
     href: list = [None]
     link_text: list[str] = []
     rest: list[str] = []
@@ -293,14 +295,16 @@ def _path(href: str) -> str:
     return (parts.path.rstrip("/") + ("?" + parts.query if parts.query else "")).lower()
 
 
-def _led_by_link(node, dropped, title: str | None, own: set | None = None) -> bool:
+def _led_by_link(
+    node, dropped, title: str | None, own: set | None = None, blocks: list | None = None
+) -> bool:
     """Does the main block open with a headline link to another page, or with a chrome section label?
 
     Short labels ("头条", "Top stories"), dates and breadcrumbs before it are stepped over; the first headline-sized
     heading, or the first line of prose, that is not a link ends the search: an article opens with its own
     headline (a link to itself repeats the title) or its text.
     """
-    for text, link, owner in _collect(node, dropped):
+    for text, link, owner in _collect(node, dropped) if blocks is None else blocks:
         n = _chars(text)
         if n <= 40 and SECTION_LABEL_RE.match(text):
             return True
@@ -344,7 +348,9 @@ def _led_share(kept: list[tuple[str, object]], node, dropped, title: str | None)
     return listed / total if total else 0.0
 
 
-def _is_hub(kept: list[tuple[str, object]], node, root, dropped, title: str | None) -> bool:
+def _is_hub(
+    kept: list[tuple[str, object]], node, root, dropped, title: str | None, blocks: list | None = None
+) -> bool:
     """A front page or channel hub: the main block is led by a link to another page, and the page is links.
 
     Links outnumber the sentences of the kept text (HUB_RATIO to one), or the kept text sits mostly in blocks that
@@ -353,7 +359,7 @@ def _is_hub(kept: list[tuple[str, object]], node, root, dropped, title: str | No
     if node is None or root is None:
         return False
     # the cheaper test first: most articles open with their own headline or prose
-    if not _led_by_link(node, dropped, title, _own_paths(root)):
+    if not _led_by_link(node, dropped, title, _own_paths(root), blocks):
         return False
     links = _headline_links(root, title)
     if links < HUB_LINKS:
@@ -370,9 +376,11 @@ def _is_article_block(
     bad: float,
     root=None,
     title: str | None = None,
+    blocks: list | None = None,
 ) -> bool:
+    """blocks: what lines._collect(node, dropped) gives, when the caller has it already."""
     return (
         _is_article([t for t, _ in kept], good, bad, root)
         and not _is_list(kept, node, dropped)
-        and not _is_hub(kept, node, root, dropped, title)
+        and not _is_hub(kept, node, root, dropped, title, blocks)
     )
