@@ -100,3 +100,28 @@ def test_label_words_match_as_with_one_lookahead_per_word():
                     i,
                 )
             assert [m.span() for m in old.finditer(line)] == [m.span() for m in new.finditer(line)]
+
+
+PAGE = """<html><body><div id="top">首页 &gt; 科技 <span>当前位置</span></div>
+<table><tr><td id="main"><h1>标题</h1>日期：2023-01-09 来源：武汉科技报<br>
+<p>第一段<b>加粗</b>文字。<a href="/x">链接</a>尾巴</p><!-- note -->注释之后<font id="f">字体<i>斜</i></font>
+<div><p>记者：王芳</p>编辑：李强</div></td></tr></table>
+<noscript><div id="hidden"><p>不显示的文字</p></div></noscript>
+<div id="after">相关阅读</div></body></html>"""
+
+
+def test_lines_of_a_node_read_off_the_page_are_the_nodes_own():
+    from aggregator.extract.dom import parse_html
+    from aggregator.extract.metadata import _page_lines, node_lines
+
+    tree = parse_html(PAGE)
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag not in ("html", "head"):
+            assert node_lines(tree, el) == _page_lines(el)[0], el.get("id") or el.tag
+    main = tree.get_element_by_id("main")
+    assert [t for t, _ in node_lines(tree, main)][:3] == [
+        "标题",
+        "日期：2023-01-09 来源：武汉科技报",
+        "第一段 加粗 文字。 链接 尾巴",
+    ]
+    assert [t for t, _ in node_lines(tree, tree.get_element_by_id("hidden"))] == ["不显示的文字"]

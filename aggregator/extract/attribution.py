@@ -18,6 +18,7 @@ from aggregator.extract.metadata import (
     in_teaser,
     json_ld,
     meta_content,
+    node_lines,
     page_lines,
     page_regions,
 )
@@ -402,14 +403,14 @@ def _closing_names(para: str, acc: _Acc) -> str:
     return para[: m.start()].rstrip()
 
 
-def _dropped_lines(main_node, paragraphs: list[str]) -> list[str]:
+def _dropped_lines(main_node, paragraphs: list[str], tree=None) -> list[str]:
     """Short lines of the main node that the body left out: a closing block of attribution lines ("来源:X" /
     "记者:A B" / "编辑:C") can look like a run of teaser snippets to the body extractor. Lines still in the body
     are not read again, so what is read as attribution is always what was removed from the text."""
     # "".join(t.split()) drops what re.sub(r"\s+", "", t) drops (both go by str.isspace), at a third of the cost
     body = "\n".join("".join(p.split()) for p in paragraphs)
     out = []
-    for text, el in page_lines(main_node):
+    for text, el in page_lines(main_node) if tree is None else node_lines(tree, main_node):
         compact = "".join(text.split())
         if compact and len(text) <= 100 and compact not in body and not in_teaser(el, main_node):
             out.append(text)
@@ -449,7 +450,7 @@ def parse_attribution(tree, paragraphs: list[str], main_node=None) -> Attributio
         if para:
             kept.append(para)
     if main_node is not None and main_node.tag not in ("body", "html"):
-        for line in _dropped_lines(main_node, paragraphs):
+        for line in _dropped_lines(main_node, paragraphs, tree):
             parse_line(line, acc)
     if tree is not None:
         regions = page_regions(tree, main_node, extract_title(tree))

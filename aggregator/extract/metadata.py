@@ -11,7 +11,6 @@ main node, and the block right after it, skipping teaser containers (lists, nav,
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ __all__ = [
     "extract_title",
     "Regions",
     "in_teaser",
+    "node_lines",
     "page_lines",
     "page_regions",
     "node_text",
@@ -283,17 +283,44 @@ def page_lines(tree) -> list[tuple[str, object]]:
     """(text, owner element) per visual line in document order: inline runs joined, split at blocks and <br>.
 
     Cached for the last tree: the date and attribution parsers both read the whole page's lines."""
-    cached_tree, lines = _lines_cache
-    if cached_tree is not tree:
-        lines = _page_lines(tree)
-        _lines_cache[:] = [tree, lines]
-    return lines
+    return _walked(tree)[0]
+
+
+def node_lines(tree, node) -> list[tuple[str, object]]:
+    """page_lines(node), read off the page's lines when it can be: a block element's lines are the lines of the
+    page whose owner is inside it (no line runs across a block's edges, and inside it the walk is the same), unless
+    the page walk skipped it (it sits in a skipped element) or stopped early (pathological nesting)."""
+    lines, root, complete = _walked(tree)
+    if complete and node.tag in _BLOCK_TAGS and _walked_into(node, root):
+        inside = set(node.iter())
+        return [(text, el) for text, el in lines if el in inside]
+    return _page_lines(node)[0]
+
+
+def _walked_into(node, root) -> bool:
+    """Does the page walk from root reach node?"""
+    if node is root:
+        return True
+    for el in node.iterancestors():
+        if el is root:
+            return True
+        if el.tag in _SKIP_TAGS:
+            return False
+    return False
+
+
+def _walked(tree) -> tuple[list[tuple[str, object]], object, bool]:
+    """(lines, the element walked, whether the walk was complete), cached for the last tree: the date and
+    attribution parsers both read the whole page's lines."""
+    if _lines_cache[0] is not tree:
+        _lines_cache[:] = [tree, _page_lines(tree)]
+    return _lines_cache[1]
 
 
 _lines_cache: list = [None, None]
 
 
-def _page_lines(tree) -> list[tuple[str, object]]:
+def _page_lines(tree) -> tuple[list[tuple[str, object]], object, bool]:
     body = tree.find(".//body")
     root = body if body is not None else tree
     # [parts, block, owner]: a text joins the last line when it sits in the same block with no break between
@@ -322,11 +349,14 @@ def _page_lines(tree) -> list[tuple[str, object]]:
                 else:
                     lines.append([[tail], own_block, el])
 
+    complete = True
     if isinstance(root.tag, str):
-        with contextlib.suppress(RecursionError):  # pathological nesting: keep the lines read so far
+        try:
             walk(root, root)
+        except RecursionError:  # pathological nesting: keep the lines read so far
+            complete = False
     # " ".join(s.split()) is re.sub(r"\s+", " ", s).strip(): both split on str.isspace()
-    return [(" ".join(" ".join(parts).split()), owner) for parts, _b, owner in lines]
+    return [(" ".join(" ".join(parts).split()), owner) for parts, _b, owner in lines], root, complete
 
 
 _region_cache: list = [None, None, None, None]
