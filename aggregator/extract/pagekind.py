@@ -146,26 +146,20 @@ def _siblings(parent, key: tuple, dropped) -> list:
     ]
 
 
-def _teaser_items(top, dropped) -> dict:
-    """Teaser items under ``top``: element -> the item it belongs to.
+def _items_under(parent, dropped) -> set:
+    """The teaser items among the children of ``parent`` (not a skipped element).
 
     An item is one of LIST_ITEMS+ sibling elements of one tag and class that open with headline links to different
     pages; a list item (<li>) that does is one on its own. Linked headings followed by sibling paragraphs are not
     items: that is also how product round-ups and gift guides (articles) are laid out.
     """
-    items: dict = {}
-    for parent in top.iter():
-        if parent in dropped or not isinstance(parent.tag, str):
-            continue
-        children = [c for c in parent if isinstance(c.tag, str) and c not in dropped]
-        groups: dict = {}
-        for c in children:
-            if c.tag in BLOCK_TAGS:
-                groups.setdefault((c.tag, c.get("class")), []).append(c)
-        for key, members in groups.items():
-            led = _led(members, dropped, 1 if key[0] == "li" else LIST_ITEMS)
-            for el in led:
-                items[el] = el
+    groups: dict = {}
+    for c in parent:
+        if isinstance(c.tag, str) and c not in dropped and c.tag in BLOCK_TAGS:
+            groups.setdefault((c.tag, c.get("class")), []).append(c)
+    items: set = set()
+    for key, members in groups.items():
+        items |= _led(members, dropped, 1 if key[0] == "li" else LIST_ITEMS)
     return items
 
 
@@ -184,23 +178,24 @@ def _is_list(kept: list[tuple[str, object]], node, dropped) -> bool:
         _siblings(parent, (node.tag, node.get("class")), dropped), dropped
     ):
         return True
-    items = _teaser_items(node, dropped)
-    if not items:
-        return False
+    # only the elements between the kept lines and the node can hold them: their parents' items are computed, not
+    # those of every element under the node
+    items_of: dict = {}
     total = listed = 0
     holding = set()
     for text, owner in kept:
         n = _chars(text)
         total += n
         el = owner
-        while el is not None:
-            if el in items:
+        while el is not None and el is not node:
+            parent = el.getparent()
+            if parent not in items_of:
+                items_of[parent] = set() if parent is None or parent in dropped else _items_under(parent, dropped)
+            if el in items_of[parent]:
                 listed += n
-                holding.add(items[el])
+                holding.add(el)
                 break
-            if el is node:
-                break
-            el = el.getparent()
+            el = parent
     enough = len(holding) >= LIST_ITEMS or (holding and all(el.tag == "li" for el in holding))
     return bool(enough) and listed >= LIST_SHARE * total
 
