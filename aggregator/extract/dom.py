@@ -114,8 +114,18 @@ _CLASS_MEMO: dict[str, int] = {}
 def rescuable(el, loose: bool = False) -> bool:
     """May a soft-dropped element be kept after all when it holds the page's text? Never comments or footers;
     ``loose`` (inside the article's own wrapper): never comments."""
-    names = (el.get("class", "") + " " + el.get("id", "")).lower()
-    return not (COMMENT_CLASS if loose else NEVER_RESCUE_CLASS).search(names)
+    key = (el.get("class", ""), el.get("id", ""), loose)
+    found = _RESCUE_MEMO.get(key)
+    if found is None:  # asked again for every soft drop in every rescue round
+        names = (key[0] + " " + key[1]).lower()
+        found = not (COMMENT_CLASS if loose else NEVER_RESCUE_CLASS).search(names)
+        if len(_RESCUE_MEMO) > 50_000:
+            _RESCUE_MEMO.clear()
+        _RESCUE_MEMO[key] = found
+    return found
+
+
+_RESCUE_MEMO: dict[tuple, bool] = {}
 
 
 def has_content_class(el) -> bool:

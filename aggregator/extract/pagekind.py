@@ -190,7 +190,9 @@ def _is_list(kept: list[tuple[str, object]], node, dropped) -> bool:
         while el is not None and el is not node:
             parent = el.getparent()
             if parent not in items_of:
-                items_of[parent] = set() if parent is None or parent in dropped else _items_under(parent, dropped)
+                items_of[parent] = (
+                    set() if parent is None or parent in dropped else _items_under(parent, dropped)
+                )
             if el in items_of[parent]:
                 listed += n
                 holding.add(el)
