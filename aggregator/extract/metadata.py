@@ -85,9 +85,11 @@ def meta_content(tree, *names: str) -> str | None:
 def json_ld(tree) -> list[dict]:
     """All JSON-LD objects on the page, flattened through @graph and top-level lists (cached for the last tree:
     the title, date, attribution and page-kind readers all ask; callers only read them)."""
-    if _json_ld_cache[0] is not tree:
-        _json_ld_cache[:] = [tree, _json_ld(tree)]
-    return _json_ld_cache[1]
+    cached_tree, found = _json_ld_cache  # read (and written) in one step: threads may share the cache
+    if cached_tree is not tree:
+        found = _json_ld(tree)
+        _json_ld_cache[:] = [tree, found]
+    return found
 
 
 _json_ld_cache: list = [None, []]
@@ -147,10 +149,12 @@ def _norm(text: str) -> str:
 
 def extract_title(tree, site_name: str | None = None, selector: str | None = None) -> str | None:
     """The story title (cached for the last tree and arguments: the date and attribution readers ask again)."""
-    cached = _title_cache
-    if cached[0] is not tree or cached[1] != (site_name, selector):
-        cached[:] = [tree, (site_name, selector), _extract_title(tree, site_name, selector)]
-    return cached[2]
+    # read (and written) in one step: threads may share the cache
+    cached_tree, cached_args, title = _title_cache
+    if cached_tree is not tree or cached_args != (site_name, selector):
+        title = _extract_title(tree, site_name, selector)
+        _title_cache[:] = [tree, (site_name, selector), title]
+    return title
 
 
 _title_cache: list = [None, None, None]
@@ -312,9 +316,11 @@ def _walked_into(node, root) -> bool:
 def _walked(tree) -> tuple[list[tuple[str, object]], object, bool]:
     """(lines, the element walked, whether the walk was complete), cached for the last tree: the date and
     attribution parsers both read the whole page's lines."""
-    if _lines_cache[0] is not tree:
-        _lines_cache[:] = [tree, _page_lines(tree)]
-    return _lines_cache[1]
+    cached_tree, walked = _lines_cache  # read (and written) in one step: threads may share the cache
+    if cached_tree is not tree:
+        walked = _page_lines(tree)
+        _lines_cache[:] = [tree, walked]
+    return walked
 
 
 _lines_cache: list = [None, None]
