@@ -126,26 +126,24 @@ class _Scorer:
         t = len(text.strip()) if text else 0
         p = len(_findall_punct(text)) if t else 0
         link = t if in_link else 0
-        visit = self.visit
         for child in el:
             ctag = child.tag
             if isinstance(ctag, str):
-                cg, cb, ct, cl, cp, cfk, cfg, clk = visit(child, in_link, in_item, in_drop)
+                cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link, in_item, in_drop)
                 good += cg
                 bad += cb
                 if ctag in BLOCK_TAGS:
                     # the block child closes our running inline text
-                    if t:
-                        g, b, k = _judge(t, link, p, cell)
-                        good += g
-                        bad += b
-                        if k and k != SNIP:
-                            if k == GOOD and last_kind == LINKY:
-                                teaser += min(g, TEASER_CAP)
-                            if not first_kind:
-                                first_kind, first_good = k, g
-                            last_kind = k
+                    g, b, k = _judge(t, link, p, cell)
+                    good += g
+                    bad += b
                     t = link = p = 0
+                    if k and k != SNIP:
+                        if k == GOOD and last_kind == LINKY:
+                            teaser += min(g, TEASER_CAP)
+                        if not first_kind:
+                            first_kind, first_good = k, g
+                        last_kind = k
                 else:
                     t += ct
                     link += cl

@@ -65,6 +65,13 @@ HEADLINE_OWNERS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "li", "dt"})
 
 
 def _lead_link(item, dropped) -> str | None:
+    """The href of the headline link ``item`` opens with, else None (see _first_line_link)."""
+    if not any(a.get("href") for a in item.iter("a")):
+        return None  # the usual paragraph: no link to lead with, no need to walk it
+    return _first_line_link(item, dropped)
+
+
+def _first_line_link(item, dropped) -> str | None:
     """The href of the headline link ``item`` opens with, else None.
 
     The item's first line (its text up to the first block boundary) must hold a link with headline-sized text
@@ -72,8 +79,6 @@ def _lead_link(item, dropped) -> str | None:
     date, a channel tag ("[社会] 标题 2023-03-08"). A paragraph that opens with a linked name and goes on with
     prose ("<a>张三</a>表示，……") does not lead with a link.
     """
-    if not any(a.get("href") for a in item.iter("a")):
-        return None  # the usual paragraph: no link to lead with, no need to walk it
     href: list = [None]
     link_text: list[str] = []
     rest: list[str] = []
