@@ -33,9 +33,16 @@ def _encodings() -> dict[str, str]:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "DemoPortal/1.0"
 
-    def __init__(self, *args, root: Path, utf8: bool, bases: dict[str, bytes], delay: float = 0.0, **kwargs):
-        self.root, self.utf8, self.bases, self.delay = root, utf8, bases, delay
+    def __init__(
+        self, *args, root: Path, utf8: bool, bases: dict[str, bytes], delay: float = 0.0, log=None, **kwargs
+    ):
+        self.root, self.utf8, self.bases, self.delay, self.log = root, utf8, bases, delay, log
         super().__init__(*args, **kwargs)
+
+    def send_response(self, code, message=None):
+        if self.log is not None:
+            self.log.append((self.server.server_address[1], self.path, int(code)))
+        super().send_response(code, message)
 
     def log_message(self, format, *args):  # noqa: A002 - keep test output and the CLI quiet
         pass
@@ -124,6 +131,8 @@ class PortalServers:
     def __init__(self, host: str = "127.0.0.1", port_base: int | None = None, delay: float = 0.0):
         self.host, self.port_base, self.delay = host, port_base, delay
         self.urls: dict[str, str] = {}
+        # every request answered, as (port, path, status), in order: what a crawl fetched (tests/test_distributed.py)
+        self.log: list[tuple[int, str, int]] = []
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -149,7 +158,9 @@ class PortalServers:
             self.stop()
             raise
         for name, server in zip(PORTAL_ORDER, self._servers, strict=True):
-            server.RequestHandlerClass = partial(_Handler, bases=bases, delay=self.delay, **handlers[name])
+            server.RequestHandlerClass = partial(
+                _Handler, bases=bases, delay=self.delay, log=self.log, **handlers[name]
+            )
             thread = threading.Thread(target=server.serve_forever, name=f"demo-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
