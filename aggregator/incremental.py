@@ -234,7 +234,7 @@ def state_for(crawler) -> CrawlState | None:
     if state is None and crawler.settings.getbool("AGGREGATOR_STATE_ENABLED", True):
         factory = crawler.settings.get("AGGREGATOR_STATE_FACTORY")
         if factory:
-            # a crawler without the database (a worker on another machine: aggregator/distributed.py) reads
+            # a crawler without the database (a worker on another machine: aggregator/distributed/) reads
             # its state from elsewhere
             from scrapy.utils.misc import load_object
 

@@ -195,7 +195,7 @@ def finish_run(
         store.db.conn.execute(f"UPDATE runs SET {sets} WHERE id = :id", {**values, "id": run_id})
 
 
-# the host of a run enqueued on Redis (aggregator/distributed.py): no local process holds its source lock, the
+# the host of a run enqueued on Redis (aggregator/distributed/): no local process holds its source lock, the
 # writer finishes it when the workers say it is done
 REDIS_HOST = "redis"
 

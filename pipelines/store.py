@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 def copy_record(adapter) -> CopyRecord:
     """The copy to store from an item that went through the extract and dedupe pipelines (an ItemAdapter over a
-    PageItem, or over the dict a worker sends through Redis: aggregator/distributed.py): one rule for both."""
+    PageItem, or over the dict a worker sends through Redis: aggregator/distributed/): one rule for both."""
     article = adapter["article"]
     publisher = adapter.get("publisher")
     original = hosted_by_publisher(article["source"], article["site_name"], publisher)

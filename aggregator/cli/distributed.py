@@ -62,7 +62,7 @@ def _redis_errors(func):
     def wrapped(args, *rest):
         import redis
 
-        from aggregator.distributed import RedisUnavailable, safe_url
+        from aggregator.distributed.keys import RedisUnavailable, safe_url
 
         try:
             return func(args, *rest)
@@ -78,7 +78,7 @@ def _redis_errors(func):
 
 @_redis_errors
 def cmd_worker(args) -> int:
-    from aggregator.nodes import run_worker
+    from aggregator.distributed.worker import run_worker
 
     if args.parallel < 1:
         raise CliError("--parallel must be at least 1")
@@ -97,7 +97,7 @@ def cmd_worker(args) -> int:
 
 @_redis_errors
 def cmd_writer(args) -> int:
-    from aggregator.nodes import run_writer
+    from aggregator.distributed.writer import run_writer
 
     return run_writer(args.redis, args.db, until_idle=args.until_idle)
 
@@ -105,7 +105,8 @@ def cmd_writer(args) -> int:
 @_redis_errors
 def enqueue(args, sources, trigger: str) -> int:
     """``crawl --redis`` and ``run-due --redis``: a runs row and the start requests of each source."""
-    from aggregator.distributed import connect, enqueue, safe_url
+    from aggregator.distributed.enqueue import enqueue
+    from aggregator.distributed.keys import connect, safe_url
     from aggregator.store import Store
 
     if getattr(args, "full", False):
