@@ -98,7 +98,7 @@ class LeasedScheduler(Scheduler):
         from twisted.internet.task import LoopingCall
 
         self._renewal = LoopingCall(self.renew)
-        self._renewal.start(spider.lock_ttl / 3, now=False)
+        self._renewal.start(spider.lock_ttl / 3, now=True)  # down from the lock's startup grace
 
     def close(self, reason):
         if getattr(self, "_renewal", None) is not None and self._renewal.running:

@@ -15,6 +15,9 @@ KNOWN = PREFIX + "known"
 KNOWN_SEEDED = PREFIX + "known:seeded"
 PAGES = PREFIX + "pages"
 LOCK_TTL = 30.0  # seconds; the lease of a request lasts as long (both are renewed every third of it)
+# how much longer a lock lasts when it is taken: until its crawl opens (a crawler and its extraction processes
+# starting, seconds on a loaded machine) nothing renews it, and a lock lost then is a crawl started for nothing
+LOCK_STARTUP_GRACE = 30.0
 SEEN_TTL = 7 * 86400  # a per-run dupefilter outlives a run that is never finished by this long, no more
 
 
@@ -137,7 +140,8 @@ def take_lock(server, source: str, run_id: int, ttl: float = LOCK_TTL) -> str | 
     (host:pid) so that whoever looks at Redis sees who crawls what."""
     token = f"{pid_tag()}:{secrets.token_hex(8)}"
     mark = json.dumps({"type": "holder", "run": run_id, "source": source, "token": token})
-    taken = server.eval(TAKE_LOCK, 2, lock_key(source), STREAM, token, int(ttl * 1000), mark)
+    ms = int((ttl + LOCK_STARTUP_GRACE) * 1000)
+    taken = server.eval(TAKE_LOCK, 2, lock_key(source), STREAM, token, ms, mark)
     return token if taken else None
 
 

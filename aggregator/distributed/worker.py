@@ -223,6 +223,55 @@ def worker_settings(redis_url: str, **overrides):
 # a worker
 
 
+class _Node:
+    """The sessions of a worker process: one crawler per source it holds the lock of."""
+
+    def __init__(self, server, runner, slots: int, lock_ttl: float):
+        self.server, self.runner, self.slots, self.lock_ttl = server, runner, slots, lock_ttl
+        self.sessions: dict = {}  # source name -> the Deferred of its crawl
+        self.stopping = False
+
+    def start(self, name: str, run_id: int, token: str) -> None:
+        server = self.server
+        raw = server.hget(k.run_key(run_id), "source")
+        if raw is None:  # the run ended between our look and our lock
+            k.release_lock(server, name, token)
+            return
+        # the leases of a worker that died holding this source: its lock expired, and their deadlines with it
+        k.requeue_expired(server, name)
+        crawler = self.runner.create_crawler(WorkerSpider)
+        source = pickle.loads(raw)
+        done = self.runner.crawl(crawler, source=source, run_id=run_id, token=token, lock_ttl=self.lock_ttl)
+        done.addErrback(lambda f: logger.error("crawl of %s failed: %s", name, f.getErrorMessage()))
+        done.addBoth(lambda _: self.sessions.pop(name, None))
+        self.sessions[name] = done
+
+    def take(self) -> None:
+        """Take the lock of every source with a run going that no other worker crawls, up to the slots."""
+        for raw_name, raw_id in self.server.hgetall(RUNS).items():
+            name = raw_name.decode()
+            if len(self.sessions) >= self.slots:
+                return
+            if name not in self.sessions:
+                token = k.take_lock(self.server, name, int(raw_id), self.lock_ttl)
+                if token:
+                    self.start(name, int(raw_id), token)
+
+    async def loop(self, until_idle: bool, poll: float) -> None:
+        import asyncio
+
+        from scrapy.utils.defer import deferred_to_future
+        from twisted.internet import defer
+
+        while not self.stopping:
+            self.take()
+            if until_idle and not self.sessions and not self.server.hlen(RUNS):
+                break
+            await asyncio.sleep(poll)
+        if self.sessions:
+            await deferred_to_future(defer.DeferredList(list(self.sessions.values())))
+
+
 def run_worker(
     redis_url: str,
     until_idle: bool = False,
@@ -238,58 +287,27 @@ def run_worker(
     from scrapy.utils.reactor import install_reactor
 
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    import asyncio
-
+    from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import CrawlerRunner
-    from scrapy.utils.defer import deferred_from_coro, deferred_to_future
+    from scrapy.utils.defer import deferred_from_coro
     from scrapy.utils.log import configure_logging
-    from twisted.internet import defer, reactor
+    from twisted.internet import reactor
 
+    # a source whose queue is empty while another worker's leases are not yet expired (or still being worked
+    # on) is looked at again on Scrapy's heartbeat, every 5 s by default: too slow for a takeover
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 1.0
     server = connect(redis_url)
     settings = worker_settings(redis_url, log_level=log_level, **overrides)
     configure_logging(settings)
-    runner = CrawlerRunner(settings)
-    sessions: dict[str, defer.Deferred] = {}
-    stopping = []
+    node = _Node(server, CrawlerRunner(settings), slots, lock_ttl)
 
     def stop(*_):
-        if not stopping:
-            stopping.append(True)
-            reactor.callFromThread(runner.stop)
+        if not node.stopping:
+            node.stopping = True
+            reactor.callFromThread(node.runner.stop)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-
-    def start(name: str, run_id: int, token: str) -> None:
-        raw = server.hget(k.run_key(run_id), "source")
-        if raw is None:  # the run ended between our look and our lock
-            k.release_lock(server, name, token)
-            return
-        # the leases of a worker that died holding this source: its lock expired, and their deadlines with it
-        k.requeue_expired(server, name)
-        source = pickle.loads(raw)
-        crawler = runner.create_crawler(WorkerSpider)
-        done = runner.crawl(crawler, source=source, run_id=run_id, token=token, lock_ttl=lock_ttl)
-        done.addErrback(lambda f: logger.error("crawl of %s failed: %s", name, f.getErrorMessage()))
-        done.addBoth(lambda _: sessions.pop(name, None))
-        sessions[name] = done
-
-    async def loop() -> None:
-        while not stopping:
-            if len(sessions) < slots:
-                for raw_name, raw_id in server.hgetall(RUNS).items():
-                    name = raw_name.decode()
-                    if name in sessions or len(sessions) >= slots:
-                        continue
-                    token = k.take_lock(server, name, int(raw_id), lock_ttl)
-                    if token:
-                        start(name, int(raw_id), token)
-            if until_idle and not sessions and not server.hlen(RUNS):
-                break
-            await asyncio.sleep(poll)
-        if sessions:
-            await deferred_to_future(defer.DeferredList(list(sessions.values())))
-
     status = []
 
     def ended(result):
@@ -300,7 +318,7 @@ def run_worker(
         reactor.stop()
 
     # an asyncio task (asyncio.sleep needs one), on the asyncio reactor Scrapy runs on
-    reactor.callWhenRunning(lambda: deferred_from_coro(loop()).addBoth(ended))
+    reactor.callWhenRunning(lambda: deferred_from_coro(node.loop(until_idle, poll)).addBoth(ended))
     reactor.run(installSignalHandlers=False)
     if status:
         raise RedisUnavailable(status[0])
