@@ -112,6 +112,8 @@ class WorkerSpider(NewsSpider):
         requeue_expired(server, name)
         if server.zcard(queue_key(name)) or server.zcard(lease_key(name)):
             raise DontCloseSpider  # leases of a worker that died, not yet expired
+        if server.get(lock_key(name)) != self.token.encode():
+            return  # lost the lock (the renewal says so soon): the run is not this worker's to end
         self.run_done = True
 
 
@@ -190,7 +192,8 @@ def session_report(server, spider: WorkerSpider, stats: dict, reason: str) -> No
     if failures:
         pipe.rpush(run_key(spider.run_id) + ":failures", *failures)
     if spider.run_done and reason == "finished":
-        pipe.xadd(STREAM, {"data": json.dumps({"type": "end", "run": spider.run_id, "source": name})})
+        end = {"type": "end", "run": spider.run_id, "source": name, "token": spider.token}
+        pipe.xadd(STREAM, {"data": json.dumps(end)})
         pipe.hdel(RUNS, name)
         pipe.delete(
             seen_key(name, spider.run_id), admitted_key(spider.run_id), queue_key(name), lease_key(name)

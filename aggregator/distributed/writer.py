@@ -75,7 +75,7 @@ class Writer:
         data = json.loads(fields[b"data"])
         if data["type"] == "holder":
             self.holder(entry_id, data)
-        elif data["type"] in ("item", "state") and self.stale(data):
+        elif data["type"] in ("item", "state", "end") and self.stale(data):
             self.refuse(entry_id, data)
         elif data["type"] == "item":
             self.add(entry_id, data)
@@ -106,14 +106,18 @@ class Writer:
         return bool(current and data.get("token") and data["token"] != current)
 
     def refuse(self, entry_id, data: dict) -> None:
-        what = data["url"] if data["type"] == "item" else f"the crawl state of {data['url']}"
+        what = {
+            "item": data.get("url"),
+            "state": f"the crawl state of {data.get('url')}",
+            "end": f"the end of run {data['run']}",
+        }[data["type"]]
         logger.warning(
             "refused %s from %s: it no longer holds the lock of its source (run %s)",
             what,
             data.get("token"),
             data["run"],
         )
-        counter = "stat:store/refused_stale" if data["type"] == "item" else "stat:store/refused_stale_state"
+        counter = "stat:store/refused_stale" + ("" if data["type"] == "item" else "_" + data["type"])
         pipe = self.server.pipeline(transaction=True)
         pipe.hincrby(d.run_key(data["run"]), counter, 1)
         pipe.xack(STREAM, d.GROUP, entry_id)
