@@ -90,11 +90,13 @@ redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), m[1])
 return m[1]
 """
 )
-# KEYS: leases, queue; ARGV: 'expired' or 'all'. Leases back to the queue (at the front: they were taken
-# first), how many.
+# KEYS: leases, queue, lock; ARGV: 'expired' or 'all', token. Leases back to the queue (at the front: they were
+# taken first), how many; only by the holder of the source's lock (one that lost it would hand the new holder's
+# requests in flight out again).
 REQUEUE = (
     NOW_MS
     + """
+if redis.call('GET', KEYS[3]) ~= ARGV[2] then return 0 end
 local upto = now
 if ARGV[1] == 'all' then upto = '+inf' end
 local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', upto)
@@ -149,14 +151,16 @@ def release_lock(server, source: str, token: str) -> None:
     server.eval(RELEASE, 1, lock_key(source), token)
 
 
-def requeue_expired(server, source: str) -> int:
-    return int(server.eval(REQUEUE, 2, lease_key(source), queue_key(source), "expired"))
+def requeue_expired(server, source: str, token: str) -> int:
+    return int(
+        server.eval(REQUEUE, 3, lease_key(source), queue_key(source), lock_key(source), "expired", token)
+    )
 
 
-def requeue_all(server, source: str) -> int:
+def requeue_all(server, source: str, token: str) -> int:
     """Every lease back to the queue, for the holder of the source's lock that stops before the end (its own
     requests in flight are not done; any other lease is a dead worker's)."""
-    return int(server.eval(REQUEUE, 2, lease_key(source), queue_key(source), "all"))
+    return int(server.eval(REQUEUE, 3, lease_key(source), queue_key(source), lock_key(source), "all", token))
 
 
 def pid_tag() -> str:

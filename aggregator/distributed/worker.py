@@ -81,7 +81,7 @@ class WorkerSpider(NewsSpider):
         server, name = scheduler.server, self.source.name
         try:
             if not self.lock_lost and not self.run_done:
-                requeue_all(server, name)
+                requeue_all(server, name, self.token)
             session_report(server, self, self.crawler.stats.get_stats(), reason)
             if not self.lock_lost:
                 release_lock(server, name, self.token)
@@ -109,11 +109,14 @@ class WorkerSpider(NewsSpider):
         # empty): a lease still open is one whose request was dropped where no signal says so
         for member in list(scheduler.flights):
             scheduler.finish(member)
-        requeue_expired(server, name)
+        if server.get(lock_key(name)) != self.token.encode():
+            self.lock_lost = (
+                True  # before the renewal noticed: the source is not this worker's to end or hand out
+            )
+            return
+        requeue_expired(server, name, self.token)
         if server.zcard(queue_key(name)) or server.zcard(lease_key(name)):
             raise DontCloseSpider  # leases of a worker that died, not yet expired
-        if server.get(lock_key(name)) != self.token.encode():
-            return  # lost the lock (the renewal says so soon): the run is not this worker's to end
         self.run_done = True
 
 
@@ -241,7 +244,7 @@ class _Node:
             k.release_lock(server, name, token)
             return
         # the leases of a worker that died holding this source: its lock expired, and their deadlines with it
-        k.requeue_expired(server, name)
+        k.requeue_expired(server, name, token)
         crawler = self.runner.create_crawler(WorkerSpider)
         source = pickle.loads(raw)
         done = self.runner.crawl(crawler, source=source, run_id=run_id, token=token, lock_ttl=self.lock_ttl)
