@@ -63,19 +63,25 @@ def _kjb_article(s: dict) -> str:
     return _kjb_page(f"{s['title']}-武汉科技报", main)
 
 
-def build_kjb() -> Site:
-    site = Site("kjb")
-    latest = _latest(KJB)
+def _originals(name: str, stories, render) -> tuple[Site, list]:
+    """A newspaper's site holding its latest stories as original articles, newest first."""
+    site = Site(name)
+    latest = _latest(stories)
     for s in latest:
         site.article(
             original_path(s),
-            _kjb_article(s),
+            render(s),
             s,
             s["title"],
             first=s["paragraphs"][0],
             original=True,
             date_shown=published_iso(s),
         )
+    return site, latest
+
+
+def build_kjb() -> Site:
+    site, latest = _originals("kjb", KJB, _kjb_article)
     items = "\n".join(_kjb_item(s) for s in latest[:8])
     site.page("/", _kjb_page("武汉科技报", f'<h2>最新报道</h2>\n<ul class="news">\n{items}\n</ul>'))
     for name, slug in KJB_CATEGORIES.items():
@@ -157,18 +163,7 @@ def _cjrb_article(s: dict) -> str:
 
 
 def build_cjrb() -> Site:
-    site = Site("cjrb")
-    latest = _latest(CJRB)
-    for s in latest:
-        site.article(
-            original_path(s),
-            _cjrb_article(s),
-            s,
-            s["title"],
-            first=s["paragraphs"][0],
-            original=True,
-            date_shown=published_iso(s),
-        )
+    site, latest = _originals("cjrb", CJRB, _cjrb_article)
     items = "\n".join(_cjrb_item(s) for s in latest[:6])
     site.page("/", _cjrb_page("长江日报-长江网", f'<h2>今日要闻</h2>\n<ul class="list">\n{items}\n</ul>'))
     for name, slug in CJRB_CATEGORIES.items():
