@@ -708,6 +708,9 @@ def _merge(conn: sqlite3.Connection, small: int, big: int) -> None:
         settle_story(conn, big)
 
 
+_BROADCAST_ROWS = 128  # n × n × 128 bytes compared at once: 2 MB at this size
+
+
 def settle_story(
     conn: sqlite3.Connection,
     story_id: int,
@@ -754,7 +757,11 @@ def settle_story(
         scores = np.full(len(signed), -NUM_PERM)
         if from_scratch:
             conn.execute("DELETE FROM story_slots WHERE story_id = ?", (story_id,))
-        for slot in range(NUM_PERM):
+        if not from_scratch and len(signed) <= _BROADCAST_ROWS:
+            # every new story settles on its first copy: one comparison of all rows at once costs a fraction
+            # of a np.unique per slot (the same counts: rows holding each row's value in each slot)
+            scores += (matrix[:, None, :] == matrix[None, :, :]).sum(axis=(1, 2))
+        for slot in range(NUM_PERM) if from_scratch or len(signed) > _BROADCAST_ROWS else ():
             values, inverse, counts = np.unique(matrix[:, slot], return_inverse=True, return_counts=True)
             scores += counts[inverse]
             if from_scratch:
