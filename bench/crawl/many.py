@@ -357,6 +357,7 @@ class ManyClock:
 def _add_clock(settings) -> None:
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["bench.crawl.many.ManyClock"] = 0
+    extensions["bench.crawl.tree.TreeMeter"] = 0
     settings.set("EXTENSIONS", extensions, priority="cmdline")
 
 
@@ -428,6 +429,7 @@ def child_main(args, rest: list[str]) -> int:
     state = importlib.import_module("bench.crawl.many").ManyClock.state
     out = {"status": status, "clock": {k: v for k, v in state.items() if k != "stats"}}
     out["stats"] = _jsonable(state["stats"])
+    out["tree"] = dict(importlib.import_module("bench.crawl.tree").TreeMeter.last)
     if profiler is not None:
         profiler.stop()
         Path(args.profile_out).write_text(
@@ -565,6 +567,10 @@ def _row(r: dict, bare: dict | None) -> dict:
         "nginx_cpu_s": r["nginx_cpu_s"],
         "load": [clock.get("load0"), clock.get("load1")],
         "crawlers": clock.get("closed", 0),
+        # crawl + extraction workers (aggregator/workers.py), from /proc: bench/crawl/tree.py
+        "tree_cpu_s": r.get("tree", {}).get("bench/tree_cpu_s", 0.0),
+        "tree_peak_rss_mb": r.get("tree", {}).get("bench/tree_peak_rss_mb", 0.0),
+        "tree_peak_pss_mb": r.get("tree", {}).get("bench/tree_peak_pss_mb", 0.0),
         "exit": r["exit"],
     }
     row["pages_per_cpu_s"] = pages / row["crawl_cpu_s"] if row["crawl_cpu_s"] else 0.0
@@ -580,17 +586,20 @@ def print_table(rows: list[dict], out=sys.stdout) -> None:
     w = out.write
     header = (
         f"{'crawl':<9} {'pages':>6} {'elapsed s':>9} {'pages/s':>8} {'ratio':>6} {'CPU s':>7} "
-        f"{'proc CPU s':>10} {'pages/CPU-s':>11} {'peak RSS MB':>11} {'nginx CPU s':>11} {'load avg':>10}\n"
+        f"{'proc CPU s':>10} {'pages/CPU-s':>11} {'peak RSS MB':>11} {'nginx CPU s':>11} {'load avg':>10} "
+        f"{'tree CPU s':>10} {'tree RSS/PSS MB':>15}\n"
     )
     w(header)
     w("-" * (len(header) - 1) + "\n")
     for r in rows:
         load = f"{r['load'][0] or 0:.1f}→{r['load'][1] or 0:.1f}"
         ratio = f"{r['ratio']:.2f}" if "ratio" in r else "1"
+        memory = f"{r['tree_peak_rss_mb']:.0f}/{r['tree_peak_pss_mb']:.0f}"
         w(
             f"{r['crawl'] + ' ' + r['variant']:<9} {r['pages']:>6} {r['elapsed_s']:>9.1f} {r['pages_per_s']:>8.1f} "
             f"{ratio:>6} {r['crawl_cpu_s']:>7.1f} {r['process_cpu_s']:>10.1f} {r['pages_per_cpu_s']:>11.1f} "
-            f"{r['peak_rss_mb']:>11.0f} {r['nginx_cpu_s']:>11.2f} {load:>10}\n"
+            f"{r['peak_rss_mb']:>11.0f} {r['nginx_cpu_s']:>11.2f} {load:>10} {r['tree_cpu_s']:>10.1f} "
+            f"{memory:>15}\n"
         )
 
 

@@ -117,6 +117,7 @@ class CpuClock:
 def _with_clock(settings) -> None:
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["bench.crawl.run.CpuClock"] = 0
+    extensions["bench.crawl.tree.TreeMeter"] = 0
     settings.set("EXTENSIONS", extensions, priority="cmdline")
 
 
@@ -487,7 +488,7 @@ def print_report(pages_arg, concurrency, bare, full, store, truth, out=sys.stdou
     w(f"delay 0; {os.cpu_count()} CPUs\n\n")
     header = (
         f"{'crawl':<5} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'crawl CPU s':>12} {'pages/CPU-s':>12} "
-        f"{'peak RSS MB':>12} {'server CPU s':>13} {'load avg':>11}\n"
+        f"{'peak RSS MB':>12} {'server CPU s':>13} {'load avg':>11}  {'tree CPU s':>10} {'tree RSS/PSS MB':>15}\n"
     )
     w(header)
     w("-" * (len(header) - 1) + "\n")
@@ -496,7 +497,13 @@ def print_report(pages_arg, concurrency, bare, full, store, truth, out=sys.stdou
         load = f"{r['stats'].get('bench/load_open', 0):.1f}→{r['stats'].get('bench/load_close', 0):.1f}"
         w(
             f"{name:<5} {p:>6} {e:>8.1f} {rate:>8.1f} {cpu:>12.1f} {cpu_rate:>12.1f} {r['ru_maxrss_mb']:>12.0f} "
-            f"{r['server_cpu_s']:>13.1f} {load:>11}\n"
+            f"{r['server_cpu_s']:>13.1f} {load:>11}  {_tree(r)}\n"
+        )
+    tree_cpu = float(full["stats"].get("bench/tree_cpu_s") or 0.0)
+    if tree_cpu:
+        w(
+            f"full crawl, whole process tree (crawl + extraction workers): {1000 * tree_cpu / fp:.1f} ms of CPU "
+            f"per page, of which the crawl's own process {1000 * fc / fp:.1f} (bare: {1000 * bc / bp:.1f})\n"
         )
     w(
         f"\nratio full/bare: {ratio:.2f} in pages/s, {cpu_ratio:.2f} in pages per CPU-second "
@@ -532,6 +539,9 @@ def print_report(pages_arg, concurrency, bare, full, store, truth, out=sys.stdou
             "pages_per_cpu_s": fcr,
             "peak_rss_mb": full["ru_maxrss_mb"],
             "load": [full["stats"].get("bench/load_open"), full["stats"].get("bench/load_close")],
+            "tree_cpu_s": full["stats"].get("bench/tree_cpu_s"),
+            "tree_peak_rss_mb": full["stats"].get("bench/tree_peak_rss_mb"),
+            "tree_peak_pss_mb": full["stats"].get("bench/tree_peak_pss_mb"),
         },
         "ratio": ratio,
         "cpu_ratio": cpu_ratio,
@@ -541,6 +551,13 @@ def print_report(pages_arg, concurrency, bare, full, store, truth, out=sys.stdou
         },
         "server_cpu_s": {"bare": bare["server_cpu_s"], "full": full["server_cpu_s"]},
     }
+
+
+def _tree(result: dict) -> str:
+    """The whole tree's CPU and peak memory (crawl + workers; bare: one process)."""
+    s = result["stats"]
+    rss, pss = s.get("bench/tree_peak_rss_mb") or 0, s.get("bench/tree_peak_pss_mb") or 0
+    return f"{s.get('bench/tree_cpu_s') or 0:>10.1f} {f'{rss:.0f}/{pss:.0f}':>15}"
 
 
 def print_profile(prof: dict, pages: int, out=sys.stdout) -> None:
