@@ -23,6 +23,7 @@ the links of an unchanged page are followed until each is known, so a killed run
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -48,8 +49,10 @@ _NUMBER_SUFFIX = re.compile(r"^(.+?)[_-]\d{1,4}(\.[a-z]+)$", re.I)
 _PAGE_PARAMS = {"page", "p", "pn", "pg", "pageno", "page_no", "pagenum", "paged", "start", "offset"}
 
 
+@functools.lru_cache(maxsize=16384)
 def list_base(url: str) -> tuple:
-    """A list page's identity without its page number: ``/a/keji/list_2.html`` -> ``/a/keji/``."""
+    """A list page's identity without its page number: ``/a/keji/list_2.html`` -> ``/a/keji/``. Cached: every
+    link of a page is compared with the page, and the same menu links appear on every page."""
     parts = urlsplit(url)
     path = re.sub(r"/page/\d+/?$", "/", parts.path or "/")
     head, _, segment = path.rpartition("/")
