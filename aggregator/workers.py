@@ -190,6 +190,26 @@ def _worker_main(conn, faults: dict | None) -> None:
         conn.send(process_page(page))
 
 
+def _start_forkserver() -> None:
+    """Start the forkserver with Ctrl-C ignored. It imports the extraction code before it ignores SIGINT itself,
+    so a Ctrl-C on the terminal (sent to the whole process group) in the crawl's first seconds printed a
+    KeyboardInterrupt traceback from it. An ignored SIGINT stays ignored through exec (a blocked one does not
+    stay blocked: multiprocessing clears the child's mask); this process ignores it only for the few
+    milliseconds of the spawn."""
+    from multiprocessing import forkserver
+
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread, where signals are set: nothing to protect here
+        forkserver.ensure_running()
+        return
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
 class ExtractionPool:
     """``process_page`` in worker processes, driven by the reactor: ``await pool.run(page)``.
 
@@ -219,6 +239,8 @@ class ExtractionPool:
 
     def warm_up(self) -> None:
         """Start the worker processes now, while the first pages download."""
+        if not self.workers:
+            _start_forkserver()
         while len(self.workers) < self.size:
             self.workers.append(_Worker(self))
 

@@ -174,3 +174,54 @@ def test_sigterm_while_the_command_starts_is_one_line_too(sources, tmp_path):
     assert proc.returncode == 143, (out, err)
     assert_one_line(err, "SIGTERM")
     assert stored(db) == 0
+
+
+def _ignores(pid: int, signum: int) -> bool:
+    status = open(f"/proc/{pid}/status").read()  # noqa: SIM115
+    ignored = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+    return bool(ignored >> (signum - 1) & 1)
+
+
+def _forkserver_of(pid: int) -> int | None:
+    """The extraction pool's forkserver among the crawl's children, once it runs (its exec done: in the middle
+    of it, the new command line shows while the spawning child's blocked signals and handlers still do)."""
+    try:
+        children = open(f"/proc/{pid}/task/{pid}/children").read().split()  # noqa: SIM115
+    except OSError:
+        return None
+    for child in children:
+        try:
+            status = open(f"/proc/{child}/status").read()  # noqa: SIM115
+            blocked = next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:"))
+            if b"forkserver" in open(f"/proc/{child}/cmdline", "rb").read() and int(blocked, 16) == 0:  # noqa: SIM115
+                return int(child)
+        except OSError:
+            continue
+    return None
+
+
+def test_ctrl_c_while_the_extraction_workers_start_is_one_line_too(sources, tmp_path):
+    """Ctrl-C reaches the whole process group, also the forkserver while it still imports the extraction code
+    (Python's own SIGINT handler installed, its SIG_IGN not yet): it must not print a traceback of its own."""
+    db = tmp_path / "forkserver.db"
+    proc = cli(
+        "crawl", "--all", "--sources", sources, "--db", db, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    forkserver = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        forkserver = forkserver or _forkserver_of(proc.pid)
+        # from its start, the forkserver must ignore Ctrl-C, not take it as a KeyboardInterrupt (Python's own
+        # handler): signalled then, it printed a traceback while importing the extraction code
+        if forkserver and (_catches(forkserver, signal.SIGINT) or _ignores(forkserver, signal.SIGINT)):
+            break
+        time.sleep(0.0005)
+    assert proc.poll() is None and forkserver, "missed the forkserver"
+    assert not _catches(forkserver, signal.SIGINT), "the forkserver can be interrupted while it starts"
+    while not _catches(proc.pid, signal.SIGINT) and time.monotonic() < deadline:
+        time.sleep(0.001)  # the crawl acts on Ctrl-C again once the forkserver is spawned
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert_one_line(err, "SIGINT (Ctrl-C)")
