@@ -109,7 +109,11 @@ class _Scorer:
         self.inside_drop: set = set()
 
     def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False):
-        """(good, bad, inline chars, inline link chars, inline punct, first kind, first good, last kind)."""
+        """(good, bad, inline chars, inline link chars, inline punct, first kind, first good, last kind).
+
+        The last five describe the text still open at the end of ``el`` and the first/last judged block under it,
+        which the parent needs to continue its own running text and its teaser bookkeeping.
+        """
         tag = el.tag
         kind = 0 if self.keep and el in self.keep else drop_kind(el)
         if kind == HARD:
@@ -120,6 +124,37 @@ class _Scorer:
         # candidates inside a soft-dropped subtree stay (class names lie: "comments-enabled article"), at a discount
         in_drop = in_drop or bool(kind)
         cell = tag == "td" or tag == "th"
+        good, bad, teaser, t, link, p, first_kind, first_good, last_kind = self._children(
+            el, in_link, in_item, in_drop, cell
+        )
+        if tag in BLOCK_TAGS:
+            g, b, k = _judge(t, link, p, cell)
+            good += g
+            bad += b
+            t = link = p = 0
+            if k and k != SNIP:
+                teaser, first_kind, first_good = _follow(teaser, first_kind, first_good, last_kind, k, g)
+                last_kind = k
+        if teaser and good <= TEASER_ITEM_MAX:
+            # only inside a small item (li, card): a link heading between two article paragraphs is an ad
+            good -= teaser
+            bad += teaser
+        if kind:
+            self.dropped[el] = (kind, good)
+            return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
+        if tag in CANDIDATE_TAGS and not in_item:
+            # a list item is one of many teasers or links, never the article itself
+            self.scores[el] = (good, bad)
+            if in_drop:
+                self.inside_drop.add(el)
+        return good, bad, t, link, p, first_kind, first_good, last_kind
+
+    def _children(self, el, in_link: bool, in_item: bool, in_drop: bool, cell: bool):
+        """Visit the children of ``el``, folding them into its running inline text (chars, link chars, punct).
+
+        Returns (good, bad, teaser, chars, link chars, punct, first kind, first good, last kind); a block child
+        closes the running text, an inline child adds its open text to it.
+        """
         good = bad = teaser = 0.0
         first_kind, first_good, last_kind = 0, 0.0, 0
         text = el.text
@@ -139,20 +174,18 @@ class _Scorer:
                     bad += b
                     t = link = p = 0
                     if k and k != SNIP:
-                        if k == GOOD and last_kind == LINKY:
-                            teaser += min(g, TEASER_CAP)
-                        if not first_kind:
-                            first_kind, first_good = k, g
+                        teaser, first_kind, first_good = _follow(
+                            teaser, first_kind, first_good, last_kind, k, g
+                        )
                         last_kind = k
                 else:
                     t += ct
                     link += cl
                     p += cp
                 if cfk:
-                    if cfk == GOOD and last_kind == LINKY:
-                        teaser += min(cfg, TEASER_CAP)
-                    if not first_kind:
-                        first_kind, first_good = cfk, cfg
+                    teaser, first_kind, first_good = _follow(
+                        teaser, first_kind, first_good, last_kind, cfk, cfg
+                    )
                     last_kind = clk
             tail = child.tail
             if tail:
@@ -162,30 +195,16 @@ class _Scorer:
                     p += len(_findall_punct(tail))
                     if in_link:
                         link += n
-        if tag in BLOCK_TAGS:
-            g, b, k = _judge(t, link, p, cell)
-            good += g
-            bad += b
-            t = link = p = 0
-            if k and k != SNIP:
-                if k == GOOD and last_kind == LINKY:
-                    teaser += min(g, TEASER_CAP)
-                if not first_kind:
-                    first_kind, first_good = k, g
-                last_kind = k
-        if teaser and good <= TEASER_ITEM_MAX:
-            # only inside a small item (li, card): a link heading between two article paragraphs is an ad
-            good -= teaser
-            bad += teaser
-        if kind:
-            self.dropped[el] = (kind, good)
-            return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
-        if tag in CANDIDATE_TAGS and not in_item:
-            # a list item is one of many teasers or links, never the article itself
-            self.scores[el] = (good, bad)
-            if in_drop:
-                self.inside_drop.add(el)
-        return good, bad, t, link, p, first_kind, first_good, last_kind
+        return good, bad, teaser, t, link, p, first_kind, first_good, last_kind
+
+
+def _follow(teaser: float, first_kind: int, first_good: float, last_kind: int, kind: int, good: float):
+    """Teaser bookkeeping for one more judged block: a good block right after a link-heavy one is a teaser."""
+    if kind == GOOD and last_kind == LINKY:
+        teaser += min(good, TEASER_CAP)
+    if not first_kind:
+        first_kind, first_good = kind, good
+    return teaser, first_kind, first_good
 
 
 _findall_punct = _PUNCT.findall

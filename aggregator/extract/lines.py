@@ -180,7 +180,6 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
     stamp = None  # (text, markup signature, prose seen) of the first bare date-time line
     entries = _entry_headers(blocks)
     for i, (text, link, owner) in enumerate(blocks):
-        tag = owner.tag
         n = _chars(text)
         prose = n - link
         if link > LINK_HEAVY * n:
@@ -201,35 +200,21 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
         if i in entries and seen >= 0.5 * total and entries[i] >= THREAD_ENTRIES:
             # a thread under the article (comments, replies): the same "name date time" header repeated with a
             # short text each, after most of the text. A byline printed below the thread still belongs to it.
-            if kept and 6 <= kept[-1][1] < 40 and not _PUNCT_END.search(kept[-1][0]) and kept[-1][2] is owner:
-                kept.pop()
+            _drop_entry_title(kept, owner)
             kept += _closing_byline(blocks, entries)
             break
         if n <= 80 and _is_date_line(text):
             if _STAMP.search(text):
-                # Another bare "date time" line in the same markup as the first, after real prose, starts the
-                # next entry: a reply in a forum thread, the next post of a blog page. The article is the first.
-                sig = _signature(owner)
-                if stamp is None:
-                    # only an entry header counts: it comes before the entry's prose, not in its middle
-                    stamp = (text, sig, seen) if seen < MIN_ENTRY_CHARS else (None, None, 0)
-                elif text != stamp[0] and sig == stamp[1] and seen - stamp[2] >= MIN_ENTRY_CHARS:
-                    if kept and 6 <= kept[-1][1] < 40 and not _PUNCT_END.search(kept[-1][0]):
-                        kept.pop()  # that entry's title
+                stamp, next_entry = _entry_stamp(text, owner, seen, stamp)
+                if next_entry:
+                    _drop_entry_title(kept)
                     break
             continue
         if n <= 80 and (_is_breadcrumb(text) or MEDIA_LINE.search(text)):
             continue
         if n <= 40 and PAGER_LINE.search(text):
             continue
-        if (
-            n <= 200
-            and len(kept) < 3
-            and (
-                (len(kept) < 2 and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title))
-                or (cjk_title and _repeats_title(text, title, loose=True))
-            )
-        ):
+        if n <= 200 and len(kept) < 3 and _is_headline(text, n, owner.tag, title, len(kept), cjk_title):
             # the article starts at its headline: short lines above it are kickers, ad slogans, channel names
             kept = [k for k in kept if not _is_snippet(k[0], k[1])]
             seen += prose
@@ -237,6 +222,37 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
         seen += prose
         kept.append((text, n, owner))
     return _drop_snippet_runs(kept)
+
+
+def _is_headline(text: str, n: int, tag: str, title: str | None, kept: int, cjk_title: bool) -> bool:
+    """The line repeats the headline near the top (``kept`` lines kept so far): the article starts there."""
+    return (kept < 2 and (tag in HEADING_TAGS or n <= 120) and _repeats_title(text, title)) or (
+        cjk_title and _repeats_title(text, title, loose=True)
+    )
+
+
+def _entry_stamp(text: str, owner, seen: int, stamp: tuple | None) -> tuple[tuple | None, bool]:
+    """(first stamp, whether this bare date-time line starts the next entry) for a line holding a full stamp.
+
+    Another bare "date time" line in the same markup as the first, after real prose, starts the next entry: a
+    reply in a forum thread, the next post of a blog page. The article is the first. ``stamp`` is (text, markup
+    signature, prose seen) of the first such line, or None before it.
+    """
+    sig = _signature(owner)
+    if stamp is None:
+        # only an entry header counts: it comes before the entry's prose, not in its middle
+        return ((text, sig, seen) if seen < MIN_ENTRY_CHARS else (None, None, 0)), False
+    return stamp, text != stamp[0] and sig == stamp[1] and seen - stamp[2] >= MIN_ENTRY_CHARS
+
+
+def _drop_entry_title(kept: list[tuple[str, int, object]], owner=None) -> None:
+    """Pop the last kept line when it reads as the title of the next entry (short, unpunctuated at its end).
+
+    With ``owner``, only when it belongs to that block element (the thread header's own markup).
+    """
+    last = kept[-1] if kept else None
+    if last and 6 <= last[1] < 40 and not _PUNCT_END.search(last[0]) and (owner is None or last[2] is owner):
+        kept.pop()
 
 
 def _entry_headers(blocks: list[tuple[str, int, object]]) -> dict[int, int]:
