@@ -36,21 +36,13 @@ from functools import lru_cache
 
 import sqlite_utils
 
+from aggregator.extract.vocabulary import CJK_RANGES  # kana, ideographs, Hangul: the one definition
+
 TITLE_WEIGHT = 5.0
 RANK_WINDOW = 1000  # matches ranked per query: the newest ones
 CHUNK = 64  # the SQL tokeniser cuts a text into chunks (substr() is linear in the offset), then characters
 SEQ_ROWS = 4096
 MAX_INDEXED_CHARS = CHUNK * SEQ_ROWS
-
-# CJK letters: kana, CJK extension A and unified ideographs, Hangul syllables, compatibility ideographs, planes 2-3
-CJK_RANGES = (
-    (0x3040, 0x30FF),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xAC00, 0xD7AF),
-    (0xF900, 0xFAFF),
-    (0x20000, 0x3FFFF),
-)
 
 
 class SearchError(Exception):

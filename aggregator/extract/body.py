@@ -4,7 +4,7 @@ How it works (one bottom-up pass over the tree, one walk over the winner; the tr
 attribution and date modules read it afterwards):
 
 1. Chrome tags (script, style, nav, footer, iframe, ...) are skipped. Elements whose class/id/role/hidden flag
-   say share, comment, related, sidebar, footer, ... (see ``xpaths``) are "soft" drops: skipped too, but when
+   say share, comment, related, sidebar, footer, ... (see ``vocabulary``) are "soft" drops: skipped too, but when
    one holds more running text than the whole rest of the page it is kept after all (misnamed wrappers), and
    containers inside soft drops stay candidates at a discount (``INSIDE_DROP_FACTOR``).
 2. Every text block (the inline text under one block element) is judged: link-heavy blocks and short
@@ -36,7 +36,7 @@ from aggregator.extract.lines import (
     _repeats_title,
 )
 from aggregator.extract.pagekind import _is_article_block
-from aggregator.extract.xpaths import (
+from aggregator.extract.vocabulary import (
     BLOCK_TAGS,
     CANDIDATE_TAGS,
     SOFT_DROP_TAGS,

@@ -18,14 +18,24 @@ from aggregator.extract.selectors import (  # noqa: F401
     select_values,
     selector_error,
 )
-from aggregator.extract.xpaths import (
-    BOILERPLATE_CLASS,
-    COMMENT_CLASS,
-    CONTENT_CLASS,
+from aggregator.extract.vocabulary import (
+    BOILERPLATE_TOKENS,
+    BOILERPLATE_WORDS,
+    COMMENT_WORDS,
+    CONTENT_WORDS,
     DROP_TAGS,
-    NEVER_RESCUE_CLASS,
+    NEVER_RESCUE_WORDS,
     SOFT_DROP_TAGS,
+    alternation,
 )
+
+# read against "class id" lowercased: the words anywhere, the short tokens only between separators
+BOILERPLATE_CLASS = re.compile(
+    f"(?:{alternation(BOILERPLATE_WORDS)})|(?:^|[\\s_-])(?:{alternation(BOILERPLATE_TOKENS)})(?:$|[\\s_\\d-])"
+)
+CONTENT_CLASS = re.compile(alternation(CONTENT_WORDS))
+COMMENT_CLASS = re.compile(alternation(COMMENT_WORDS))
+NEVER_RESCUE_CLASS = re.compile(alternation(NEVER_RESCUE_WORDS))
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import re
 
-from aggregator.extract.xpaths import (
+from aggregator.extract.vocabulary import (
     BLOCK_TAGS,
-    BREADCRUMB_SEP,
-    COPYRIGHT_LINE,
-    DATE_TOKENS,
-    DISCLAIMER_LINE,
+    CJK,
+    CLAUSE_PUNCTUATION,
     HEADING_TAGS,
-    JUNK_LINE,
-    LINE_LABEL_RE,
-    MEDIA_LINE,
+    JUNK_WORDS,
+    LINE_LABELS,
     NOTICE_WORDS,
-    PAGER_LINE,
-    SECTION_LABEL_RE,
+    PROVINCES,
+    PUNCTUATION,
+    SECTION_LABELS,
+    alternation,
 )
 
 # A block is link-heavy when more than this share of its characters sits inside <a>.
@@ -42,7 +41,7 @@ SNIPPET_RUN = 3
 # it: a paragraph of at least PROSE_AFTER_NOTICE characters of running text in the same container.
 PROSE_AFTER_NOTICE = 40
 
-_PUNCT = re.compile(r"[，。！？；：、“”「」,.;!?]")
+_PUNCT = re.compile(f"[{re.escape(PUNCTUATION)}]")
 _WS = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 # a full date with a time of day: "2005-06-14 03:25:55", "2024年5月20日 10:30", "25.10.2025 - 15:26"
@@ -50,10 +49,72 @@ _STAMP = re.compile(
     r"(?:19|20)\d\d\D{1,3}\d{1,2}\D{1,3}\d{1,2}\D{0,6}\d{1,2}:\d{2}|\d{1,2}\D{1,3}\d{1,2}\D{1,3}(?:19|20)\d\d\D{1,6}\d{1,2}:\d{2}"
 )
 _PUNCT_END = re.compile(r"[。！？.!?]$")
-_SENTENCE_END = re.compile(r"[，。！？；,;!?]|\.\s")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SENTENCE_END = re.compile(f"[{CLAUSE_PUNCTUATION}]|\\.\\s")
+_CJK = re.compile(f"[{CJK}]")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+")
 _SENTENCE = re.compile(r"[。！？!?]|\.(?:\s|$)")
+
+# --- chrome lines (the words are in vocabulary.py)
+
+# A label is the whole line ("相关阅读", "【推荐阅读】", "Related articles"), or opens it with a colon
+# ("上一篇：标题", "Related: ..."); "参见张某某《传记》" is prose that happens to start with a label word.
+SECTION_LABEL_RE = re.compile(
+    r"^[\s>»【\[〖『「<]*(?:" + alternation(lbl.strip(" :") for lbl in SECTION_LABELS) + r")"
+    r"(?:[\s】\]〗』」>»|/]*(?:[(（]\d+[)）])?\s*$|[\s】\]〗』」]*[:：>»|])",
+    re.I,
+)
+LINE_LABEL_RE = re.compile(r"^[\s【\[]*(?:" + alternation(LINE_LABELS) + r")", re.I)
+
+# Platform disclaimers under user-generated articles (网易号, 搜狐号, 快传号...): they end the article.
+DISCLAIMER_LINE = re.compile(
+    r"^(?:特别声明|平台声明|免责声明|版权声明|声明：|notice: the content above|[（(]?更多.{0,40}关注)|仅提供信息存储"
+    r"|不代表本(?:站|网|平台)|未经.{0,8}(?:授权|许可).{0,12}转载|请勿转载|禁止转载|不得转载|转载请注明",
+    re.I,
+)
+
+# Lines that close a page: copyright and licence lines. ICP and 责任编辑 lines are left to the attribution module.
+COPYRIGHT_LINE = re.compile(
+    r"^(?:版权所有|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|未经授权|未经许可|本文版权|本网站所有|凡本网注明)",
+    re.I,
+)
+# Running text that is still a notice or a footer, not article prose: after a copyright/disclaimer line, text like
+# this does not count as "the article goes on".
+NOTICE_WORDS_RE = re.compile(alternation(NOTICE_WORDS), re.I)
+
+# Whole lines that are page furniture rather than text: ad markers, bare URLs, markup left as text by <noscript>.
+JUNK_LINE = re.compile(
+    r"^(?:[\[【(]?(?:" + alternation(JUNK_WORDS) + r")[\]】)]?"
+    r"|返回.{1,8}[，,]\s*查看更多"
+    # poster location of self-media platforms, and attribution labels left without a value
+    r"|(?:发布于|ip属地|来自)[:：]?\s*(?:" + alternation(PROVINCES) + r")(?:省|市|自治区|特别行政区)?"
+    r"|(?:责任编辑|编辑|作者|来源|记者)\s*[:：]?"
+    r"|(?:https?://\S+\s*)+|<(?:img|iframe|a|div|script)\b.*)$",
+    re.I,
+)
+
+# What a bare date/time stamp is made of, in the languages of the corpus: a line with nothing else is dropped.
+DATE_TOKENS = re.compile(
+    r"\d+|[年月日时分秒号点:：/.\-,|·•@()（）+]|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?"
+    r"|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|am|pm|a\.m|p\.m|et|est|edt|cst|cdt|pst|pdt|gmt|utc|bst"
+    r"|cet|cest|ist|updated?|published|posted|last|on|at|stand|uhr|min(?:ute)?s?|read|hours?|ago|lesezeit|minuten"
+    r"|aktualisiert|veröffentlicht|am|um|publicado|em|atualizado)\b"
+    r"|星期[一二三四五六日天]?|周[一二三四五六日天]|发布时间|发布于|发布|发表于|发表|更新时间|更新|时间|日期|编辑|于",
+    re.I,
+)
+
+# Pagination strips: "第1页/共3页 << 上一页 | 下一页 >>", "Page 2 of 5", "Next page".
+PAGER_LINE = re.compile(r"第\s*\d+\s*页|[上下]一页|^(?:page \d+ of \d+|next page|previous page)$", re.I)
+
+# Media boxes and counters: "时长：01:45", "Duration 1:30", "阅读量1.3w 收藏 98", "浏览次数：1234".
+MEDIA_LINE = re.compile(
+    r"时长[:：]\s*\d{1,2}:\d{2}|^duration\s*\d{1,2}:\d{2}$|^\d{1,2}:\d{2}(?::\d{2})?$"
+    r"|^(?:阅读量?|浏览量?|浏览次数|点击量?|点击数|评论数?|点赞|收藏)[:：]?\s*[\d.]+[万wk]?(?:\s*(?:收藏|点赞|评论|分享|阅读)\s*[\d.]+[万wk]?)*$",
+    re.I,
+)
+
+# Breadcrumbs and nav strips written out as text: "首页 > 要闻 > 正文", "新闻 - 体育 - 娱乐 - 房产".
+BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|→|＞|\||｜)\s*|\s+[-/]\s+")
 
 
 def _chars(text: str | None) -> int:
@@ -305,7 +366,7 @@ def _prose_follows(blocks: list[tuple[str, int, object]], start: int, container)
             return False
         if owner.getparent() is not container or n - link < PROSE_AFTER_NOTICE:
             continue
-        if _SENTENCE_END.search(text) and not (_is_notice(text) or NOTICE_WORDS.search(text)):
+        if _SENTENCE_END.search(text) and not (_is_notice(text) or NOTICE_WORDS_RE.search(text)):
             return True
     return False
 

@@ -14,6 +14,7 @@ from aggregator.extract.lines import (
     _WORD,
     _WS,
     LINK_HEAVY,
+    SECTION_LABEL_RE,
     SNIPPET_CHARS,
     _chars,
     _collect,
@@ -22,7 +23,7 @@ from aggregator.extract.lines import (
     _units,
 )
 from aggregator.extract.metadata import json_ld
-from aggregator.extract.xpaths import BLOCK_TAGS, HEADING_TAGS, SECTION_LABEL_RE
+from aggregator.extract.vocabulary import BLOCK_TAGS, HEADING_TAGS
 
 # is_article thresholds. Length is counted in CJK characters for Chinese/Japanese text (more than 30% CJK) and in
 # words otherwise: a short Chinese news brief has ~150 characters, an English one ~80 words; contact, about and

@@ -1,12 +1,58 @@
-"""Tag sets, boilerplate class/id patterns and boilerplate labels used by the body extractor.
+"""The extraction vocabulary: the words, labels, class names and tag sets the extractor recognises, as data.
 
-Kept in one place (as trafilatura does with its xpaths) so that tuning the vocabulary never means touching the
-scoring code. Everything here is generic: no site names, no per-page rules.
+Kept apart from the code (as trafilatura does with its xpaths and metadata name lists) so that teaching the
+extractor a new label or chrome class means adding a token to a tuple here, never touching the scoring or parsing
+logic. Grouped by the stage that reads it: scripts and punctuation, page furniture (dom, body, lines), and further
+down byline and source labels (attribution), date labels and meta names (dates). Everything is generic: no site
+names, no per-page rules.
+
+Only plain data and ``alternation`` live here, nothing is compiled: the code modules build their regexes from
+these tuples, so importing the vocabulary (aggregator.search does, for the CJK ranges) costs next to nothing.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+
+def alternation(*groups: Iterable[str]) -> str:
+    """A regex alternation matching any token of ``groups``: escaped, without repeats, longest first.
+
+    Longest first so that of two labels where one starts the other ("相关阅读", "相关"), the longer one is the match
+    (a regex alternation takes the first branch that fits, not the longest); equal lengths keep their order.
+
+    :param groups: iterables of literal tokens, joined in the order given
+    :return: the alternation, without a surrounding group
+    """
+    tokens = dict.fromkeys(t for group in groups for t in group)
+    return "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+
+
+# --- scripts and punctuation
+
+# CJK letters: kana, CJK extension A and unified ideographs, Hangul syllables, compatibility ideographs, planes 2-3.
+# aggregator.search tokenises by these (its SQL reads the code points); the extractor counts CJK text by the first
+# four (CJK) and reads names and labels in the unified ideographs alone (HAN).
+CJK_RANGES = (
+    (0x3040, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3FFFF),
+)
+CJK = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in CJK_RANGES[:4])  # the inside of a regex [...] class
+HAN = "{}-{}".format(*map(chr, CJK_RANGES[2]))
+
+# Sentence punctuation: running text has it, menus and link lists do not.
+PUNCTUATION = "，。！？；：、“”「」,.;!?"
+# The marks that end a clause (no colon, enumeration comma or quotes): a line holding one is a sentence, not a label
+# or a name list.
+CLAUSE_PUNCTUATION = "，。！？；,;!?"
+
+
+# --- page furniture: dom, body, lines
 
 # Never content: dropped with their whole subtree wherever they appear.
 DROP_TAGS = frozenset(
@@ -40,7 +86,7 @@ HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 # class/id vocabulary of page chrome. Matched against "class id" lowercased; distinctive words match anywhere,
 # short ones only as whole tokens (between separators) so that "header" never hits "ad" and "download" never "nav".
-_BOILERPLATE_WORDS = (
+BOILERPLATE_WORDS = (
     "comment", "share", "sharing", "social", "related", "recommend", "breadcrumb", "crumb", "footer", "sidebar",
     "newsletter", "subscribe", "copyright", "advert", "sponsor", "promo", "popup", "modal", "cookie", "consent",
     "login", "signup", "masthead", "navbar", "topbar", "toolbar", "pagination", "pager", "disclaimer", "byline-share",
@@ -52,23 +98,29 @@ _BOILERPLATE_WORDS = (
     "caption", "credit", "gallery", "slideshow", "carousel", "player", "privacy", "adblock",
     "paywall", "teaser", "infobox", "noprint", "mw-jump",
 )  # fmt: skip
-_BOILERPLATE_TOKENS = (
+BOILERPLATE_TOKENS = (
     "ad", "ads", "adv", "nav", "menu", "tags", "tag", "hot", "foot", "share", "top-bar", "links", "list-links",
     "sns", "bottom", "gg", "banner", "slogan", "logo", "search", "header-nav", "site-header", "site-footer",
     "dl-app", "app-download", "follow", "rec", "more", "sitemap", "friendlink", "flink",
 )  # fmt: skip
-BOILERPLATE_CLASS = re.compile(
-    r"(?:" + "|".join(re.escape(w) for w in _BOILERPLATE_WORDS) + r")"
-    r"|(?:^|[\s_-])(?:" + "|".join(re.escape(w) for w in _BOILERPLATE_TOKENS) + r")(?:$|[\s_\d-])"
-)
 # class/id words that say "this is the article": a boilerplate word next to one of these (article-share,
 # post-footer) still marks chrome, but we never drop an element carrying it when it holds the page's text.
-CONTENT_CLASS = re.compile(r"article|content|main|body|post|entry|story|text|detail|zhengwen|neirong")
-# Long text under these names is still chrome: comment threads and footers can outweigh a short article.
-COMMENT_CLASS = re.compile(r"comment|reply|respond|disqus|pinglun")
-NEVER_RESCUE_CLASS = re.compile(
-    r"comment|reply|respond|disqus|related|recommend|footer|copyright|sidebar|pinglun"
+CONTENT_WORDS = (
+    "article",
+    "content",
+    "main",
+    "body",
+    "post",
+    "entry",
+    "story",
+    "text",
+    "detail",
+    "zhengwen",
+    "neirong",
 )
+# Long text under these names is still chrome: comment threads and footers can outweigh a short article.
+COMMENT_WORDS = ("comment", "reply", "respond", "disqus", "pinglun")
+NEVER_RESCUE_WORDS = COMMENT_WORDS + ("related", "recommend", "footer", "copyright", "sidebar")
 
 # Labels that open a block of page chrome: the element they start is dropped, and when they appear as a line of
 # their own inside the body, everything after them is cut.
@@ -100,78 +152,25 @@ LINE_LABELS = (
     "您现在的位置", "现在位置", "所在位置", "关注公众号", "播报文章", "语音播报", "小字号", "大字号", "中字号",
 )  # fmt: skip
 
-# Platform disclaimers under user-generated articles (网易号, 搜狐号, 快传号...): they end the article.
-DISCLAIMER_LINE = re.compile(
-    r"^(?:特别声明|平台声明|免责声明|版权声明|声明：|notice: the content above|[（(]?更多.{0,40}关注)|仅提供信息存储"
-    r"|不代表本(?:站|网|平台)|未经.{0,8}(?:授权|许可).{0,12}转载|请勿转载|禁止转载|不得转载|转载请注明",
-    re.I,
-)
-
-# Lines that close a page: copyright and licence lines. ICP and 责任编辑 lines are left to the attribution module.
-COPYRIGHT_LINE = re.compile(
-    r"^(?:版权所有|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|未经授权|未经许可|本文版权|本网站所有|凡本网注明)",
-    re.I,
-)
 # Running text that is still a notice or a footer, not article prose: after a copyright/disclaimer line, text like
 # this does not count as "the article goes on".
-NOTICE_WORDS = re.compile(
-    r"侵权|版权|著作权|转载|授权|免责|本网|本站|本平台|联系删除|仅代表|不代表|icp|备案|主办|承办|技术支持|联系电话|联系我们|邮编"
-    r"|rights reserved"
-    r"|copyright|terms of (?:use|service)|privacy policy|reproduc|republish",
-    re.I,
-)
-# A label is the whole line ("相关阅读", "【推荐阅读】", "Related articles"), or opens it with a colon
-# ("上一篇：标题", "Related: ..."); "参见张某某《传记》" is prose that happens to start with a label word.
-SECTION_LABEL_RE = re.compile(
-    r"^[\s>»【\[〖『「<]*(?:" + "|".join(re.escape(lbl.strip(" :")) for lbl in SECTION_LABELS) + r")"
-    r"(?:[\s】\]〗』」>»|/]*(?:[(（]\d+[)）])?\s*$|[\s】\]〗』」]*[:：>»|])",
-    re.I,
-)
-LINE_LABEL_RE = re.compile(r"^[\s【\[]*(?:" + "|".join(re.escape(lbl) for lbl in LINE_LABELS) + r")", re.I)
+NOTICE_WORDS = (
+    "侵权", "版权", "著作权", "转载", "授权", "免责", "本网", "本站", "本平台", "联系删除", "仅代表", "不代表", "icp", "备案",
+    "主办", "承办", "技术支持", "联系电话", "联系我们", "邮编", "rights reserved", "copyright", "terms of use",
+    "terms of service", "privacy policy", "reproduc", "republish",
+)  # fmt: skip
+
+# Whole lines that are page furniture rather than text: ad markers and buttons, alone or in brackets.
+JUNK_WORDS = (
+    "advert", "advertisement", "anzeige", "sponsored", "sponsored link", "sponsored links", "广告", "推广", "赞助",
+    "收藏", "点赞", "评论", "举报", "打印", "关闭", "分享", "转发", "返回", "返回顶部", "顶部", "微信", "微博", "qq空间",
+    "朋友圈", "复制链接", "关注", "播报", "纠错", "阅读原文", "查看原文", "展开全文", "阅读全文", "查看更多", "点击查看",
+    "收起", "share", "print", "email", "tweet", "comment", "comments",
+)  # fmt: skip
 
 # Where self-media platforms say a post was sent from ("发布于：北京市", "来自甘肃", "IP属地：广东").
-_PROVINCES = (
+PROVINCES = (
     "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东",
     "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏",
     "宁夏", "新疆", "香港", "澳门", "海外",
 )  # fmt: skip
-
-# Whole lines that are page furniture rather than text: ad markers, bare URLs, markup left as text by <noscript>.
-JUNK_LINE = re.compile(
-    r"^(?:[\[【(]?(?:advert(?:isement)?|anzeige|sponsored(?: links?)?|广告|推广|赞助|收藏|点赞|评论|举报|打印|关闭|分享"
-    r"|转发|返回|返回顶部|顶部|微信|微博|qq空间|朋友圈|复制链接|关注|播报|纠错|阅读原文|查看原文|展开全文|阅读全文|查看更多"
-    r"|点击查看|收起|share|print|email|tweet|comments?)[\]】)]?"
-    r"|返回.{1,8}[，,]\s*查看更多"
-    # poster location of self-media platforms, and attribution labels left without a value
-    r"|(?:发布于|ip属地|来自)[:：]?\s*(?:" + "|".join(_PROVINCES) + r")(?:省|市|自治区|特别行政区)?"
-    r"|(?:责任编辑|编辑|作者|来源|记者)\s*[:：]?"
-    r"|(?:https?://\S+\s*)+|<(?:img|iframe|a|div|script)\b.*)$",
-    re.I,
-)
-
-# What a bare date/time stamp is made of, in the languages of the corpus: a line with nothing else is dropped.
-DATE_TOKENS = re.compile(
-    r"\d+|[年月日时分秒号点:：/.\-,|·•@()（）+]|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
-    r"|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?"
-    r"|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|am|pm|a\.m|p\.m|et|est|edt|cst|cdt|pst|pdt|gmt|utc|bst"
-    r"|cet|cest|ist|updated?|published|posted|last|on|at|stand|uhr|min(?:ute)?s?|read|hours?|ago|lesezeit|minuten"
-    r"|aktualisiert|veröffentlicht|am|um|publicado|em|atualizado)\b"
-    r"|星期[一二三四五六日天]?|周[一二三四五六日天]|发布时间|发布于|发布|发表于|发表|更新时间|更新|时间|日期|编辑|于",
-    re.I,
-)
-
-# Pagination strips: "第1页/共3页 << 上一页 | 下一页 >>", "Page 2 of 5", "Next page".
-PAGER_LINE = re.compile(r"第\s*\d+\s*页|[上下]一页|^(?:page \d+ of \d+|next page|previous page)$", re.I)
-
-# Media boxes and counters: "时长：01:45", "Duration 1:30", "阅读量1.3w 收藏 98", "浏览次数：1234".
-MEDIA_LINE = re.compile(
-    r"时长[:：]\s*\d{1,2}:\d{2}|^duration\s*\d{1,2}:\d{2}$|^\d{1,2}:\d{2}(?::\d{2})?$"
-    r"|^(?:阅读量?|浏览量?|浏览次数|点击量?|点击数|评论数?|点赞|收藏)[:：]?\s*[\d.]+[万wk]?(?:\s*(?:收藏|点赞|评论|分享|阅读)\s*[\d.]+[万wk]?)*$",
-    re.I,
-)
-
-# Breadcrumbs and nav strips written out as text: "首页 > 要闻 > 正文", "新闻 - 体育 - 娱乐 - 房产".
-BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|→|＞|\||｜)\s*|\s+[-/]\s+")
-
-# Sentence punctuation: running text has it, menus and link lists do not.
-PUNCTUATION = frozenset("，。！？；：、“”「」,.;!?")
