@@ -31,6 +31,17 @@ from aggregator.extract.metadata import (
     page_regions,
     select_nodes,
 )
+from aggregator.extract.vocabulary import (
+    BARE_DATE_LABELS,
+    DATE_LABELS,
+    DOCUMENT_FIELDS,
+    HAN,
+    INFO_LINE_FIELDS,
+    OUTLET_SUFFIXES,
+    OUTLET_SUFFIXES_TRADITIONAL,
+    PUBLISHED_META_NAMES,
+    alternation,
+)
 
 __all__ = ["CHINA_TZ", "extract_published", "find_dates", "parse_date"]
 
@@ -57,51 +68,22 @@ _MD_CJK = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # A label naming the page's own publication time. Bare 时间/日期 only count as the start of a field: "成文日期：",
 # "印发日期：", "会议时间：" date a document or an event that the story is about.
 _LABEL = re.compile(
-    r"(?:发布时间|发表时间|发布日期|发表日期|出版日期|出版时间|更新时间|更新日期|发稿时间|录入时间|添加时间|上传时间|"
-    r"编辑时间|编輯時間|發佈時間|發布時間|發表時間|發佈日期|發表日期|更新時間|发表于|发布于|發表於|發佈於|"
-    r"(?<![\u4e00-\u9fff])(?:时间|日期|時間)|posted|published|updated|date)\s*[:：]?\s*$",
+    f"(?:{alternation(DATE_LABELS)}|(?<![{HAN}])(?:{alternation(BARE_DATE_LABELS)}))" r"\s*[:：]?\s*$",
     re.I,
 )
 # the label of another field's date: "成文日期：", "会议时间：", "截止日期："
-_OTHER_LABEL = re.compile(r"[\u4e00-\u9fff](?:时间|日期|時間)\s*[:：]?\s*$")
+_OTHER_LABEL = re.compile(f"[{HAN}](?:{alternation(BARE_DATE_LABELS)})" r"\s*[:：]?\s*$")
 # What may stand next to a date on a line of its own in the body: an info line ("2023-01-09 08:30 来源：X",
 # "来源：新华网 2023-01-09 作者：X"); a line with anything else around its date is text.
-_INFO_REST = re.compile(
-    r"^(?:(?:稿件|文章|信息|新闻)?来源|來源|本文来源于|转载自|轉載自|来自|稿源|作者|记者|記者|通讯员|通訊員|责任编辑|責任編輯|"
-    r"编辑|編輯|责编|浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字體|字体|发布者|分享)"
-)
+_INFO_REST = re.compile(f"^(?:{alternation(INFO_LINE_FIELDS)})")
 # or an outlet printed after the date without a label ("2003-7-24 钱江晚报", "2022-02-13 09:57 光明网")
-_OUTLET = re.compile(r"[\u4e00-\u9fff]{2,12}(?:报|報|网|網|社|台|刊|杂志|周刊|新闻|客户端|在线)")
+_OUTLET = re.compile(f"[{HAN}]{{2,12}}(?:{alternation(OUTLET_SUFFIXES, OUTLET_SUFFIXES_TRADITIONAL)})")
 _STAMP_DECOR = re.compile(
     r"[\s|｜丨/\\\-—–:：()（）\[\]【】·•,，]+|星期[一二三四五六日天]|周[一二三四五六日天]"
 )
 _PROSE = re.compile(r"[。！？；!?;]")
 # the metadata block of an official document quoted in a story: its dates (成文日期, 发布日期) are the document's
-_DOC_FIELDS = re.compile(
-    r"成文日期|印发日期|发文日期|发文字号|发文机关|索\s*引\s*号|施行日期|生效日期|实施日期|签发日期"
-)
-
-_META_NAMES = (
-    "article:published_time",
-    "article:published:time",
-    "og:article:published_time",
-    "datepublished",
-    "publishdate",
-    "publish_date",
-    "publish-date",
-    "pubdate",
-    "og:release_date",
-    "release_date",
-    "dc.date.issued",
-    "dc.date",
-    "dcterms.date",
-    "dcterms.created",
-    "sailthru.date",
-    "parsely-pub-date",
-    "article.published",
-    "published_time",
-    "date",
-)
+_DOC_FIELDS = re.compile(alternation(DOCUMENT_FIELDS) + r"|索\s*引\s*号")
 
 
 def _build(y, mo, d, h=None, mi=None, s=None, zone=None) -> datetime | None:
@@ -345,9 +327,9 @@ def _meta_dates(tree) -> list[str]:
     found: dict[str, str] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
-        if key in _META_NAMES and key not in found and (meta.get("content") or "").strip():
+        if key in PUBLISHED_META_NAMES and key not in found and (meta.get("content") or "").strip():
             found[key] = meta.get("content")
-    return [found[n] for n in _META_NAMES if n in found]
+    return [found[n] for n in PUBLISHED_META_NAMES if n in found]
 
 
 def extract_published(

@@ -16,6 +16,14 @@ import re
 from dataclasses import dataclass, field
 
 from aggregator.extract.dom import select_values
+from aggregator.extract.vocabulary import (
+    CLAUSE_PUNCTUATION,
+    SITE_NAME_META_NAMES,
+    TEASER_PREFIXES,
+    TEASER_TAGS,
+    TEASER_WORDS,
+    TITLE_META_NAMES,
+)
 
 __all__ = [
     "clean_title",
@@ -166,7 +174,7 @@ def _extract_title(tree, site_name: str | None, selector: str | None) -> str | N
             if text := clean_title(node_text(node)):
                 return text
     title_tag = clean_title(tree.findtext(".//title"))
-    og = clean_title(meta_content(tree, "og:title", "twitter:title"))
+    og = clean_title(meta_content(tree, *TITLE_META_NAMES))
     refs = [_norm(t) for t in (title_tag, og) if t]
     # a heading confirmed by <title>/og:title is the cleanest form: no portal decoration at all; h1 first, since
     # old portals put the headline in h2 under a logo h1
@@ -186,7 +194,7 @@ def _extract_title(tree, site_name: str | None, selector: str | None) -> str | N
 
 
 def extract_site_name(tree, url: str | None = None) -> str | None:
-    name = meta_content(tree, "og:site_name", "application-name", "apple-mobile-web-app-title", "site_name")
+    name = meta_content(tree, *SITE_NAME_META_NAMES)
     if name:
         return _WS.sub(" ", name).strip()
     title = clean_title(tree.findtext(".//title"))
@@ -204,21 +212,6 @@ def extract_site_name(tree, url: str | None = None) -> str | None:
 
 # --- page regions shared by the date and attribution parsers
 
-# containers whose text belongs to other articles
-_TEASER_TAGS = {"li", "ul", "ol", "nav", "aside", "footer", "dl", "dd", "marquee"}
-# class/id words of teaser blocks; whole words, since "hot" is also in "photo" and "list" in "playlist"
-_TEASER_WORDS = {"hot", "rank", "list", "side", "sidebar", "footer", "aside", "comments", "comment", "more"}
-_TEASER_PREFIX = (
-    "related",
-    "recommend",
-    "sidebar",
-    "comment",
-    "tuijian",
-    "xgyd",
-    "remen",
-    "xiangguan",
-    "hotnews",
-)
 _PAGE_TAGS = {"body", "html", "main", "article"}
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
 _SKIP_TAGS = {"script", "style", "noscript", "select", "option", "textarea", "head", "title", "button"}
@@ -231,7 +224,7 @@ _TAIL_STOP = re.compile(
     r"^(相关|延伸|推荐|热门|最新|猜你|上一篇|下一篇|更多|网友评论|发表评论|分享到|Related|More)"
 )
 _INFO_LINES = 15
-_PROSE = re.compile(r"[，。！？；,;!?]")
+_PROSE = re.compile(f"[{CLAUSE_PUNCTUATION}]")
 
 
 def _is_prose(text: str) -> bool:
@@ -256,7 +249,7 @@ def in_teaser(el, stop=None) -> bool:
     while el is not None and el is not stop:
         if not isinstance(el.tag, str):
             return False
-        if el.tag in _TEASER_TAGS:
+        if el.tag in TEASER_TAGS:
             return True
         # page-level classes ("segment--recommended" on <body>) describe the page, not a block
         if el.tag not in _PAGE_TAGS and _teaser_class(el):
@@ -272,7 +265,7 @@ def _teaser_class(el) -> bool:
         # class names repeat within and across pages of a site
         attrs = key.lower()
         found = bool(attrs.strip()) and any(
-            w in _TEASER_WORDS or w.startswith(_TEASER_PREFIX) for w in _WORD_SPLIT.split(attrs)
+            w in TEASER_WORDS or w.startswith(TEASER_PREFIXES) for w in _WORD_SPLIT.split(attrs)
         )
         if len(_TEASER_MEMO) > 50_000:
             _TEASER_MEMO.clear()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from aggregator.extract.vocabulary import CJK, HAN
+
 __all__ = [
     "COMPOUND_SURNAMES",
     "SURNAMES",
@@ -173,27 +175,26 @@ _CHROME_START = re.compile(
     r"^(返回|查看|点击|點擊|更多|分享|打印|关闭|關閉|收藏|上一|下一|阅读|閱讀|浏览|瀏覽|发布|發佈)"
 )
 
-CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}$")
+CJK_NAME = re.compile(rf"^[{HAN}]{{2,4}}$|^[{HAN}]{{1,6}}[·•][{HAN}]{{1,8}}$")
 # any alphabet (accents, Cyrillic, Greek): capitalised words, with the usual lower-case particles
 LATIN_NAME = re.compile(
     r"^(?=[^\W\d_])[^\W\d_][\w'’.-]*(?: (?:[^\W\d_][\w'’.-]*|van|von|de|der|den|da|di|del|la|le|du|bin|al|y))*$"
 )
-CJK_CHAR = re.compile(r"[\u3040-\u9fff\uac00-\ud7af]")
+CJK_CHAR = re.compile(f"[{CJK}]")
+_HAN_WORD = re.compile(f"[{HAN}]{{2,4}}")
 BYLINE_NOISE = re.compile(
     r"\s+(?:for|für|pour|para|Follow|Twitter|X|Email|E-Mail|The Associated Press|Reuters|AFP|Updated|Published|"
     r"Posted|Staff Writer|Correspondent|Reporter)\b.*$|\s*\([^)]{1,12}\)\s*$",
     re.I,
 )
 _NAME_SPLIT = re.compile(
-    r"[\s\u3000、，,；;／/|｜]+|(?<=[\u4e00-\u9fff])[和及](?=[\u4e00-\u9fff])|\band\b|&|\d[\d\-:/.年月日时分]*"
+    rf"[\s\u3000、，,；;／/|｜]+|(?<=[{HAN}])[和及](?=[{HAN}])|\band\b|&|\d[\d\-:/.年月日时分]*"
 )
 _JUNK = re.compile(
     r"^(本报|报道|报导|摄|摄影|图|文|等|通讯员|实习生|综合|整理|编译|供图|图片|视频|新闻|本台|本网)$"
 )
 # two-character names are padded to the width of three-character ones: "赵  培"
-_PADDED = re.compile(
-    r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
-)
+_PADDED = re.compile(rf"(?<![{HAN}])([{HAN}])[ \u3000\xa0]{{1,3}}([{HAN}])(?![{HAN}])")
 ORGISH = re.compile(r"记者|编辑|通讯员|(报|社|网|台|站|部|局|厅|委|会|院|校|组|中心|公司|集团|频道|统计)$")
 _PLACE_REPORT = re.compile(r"(报道|报导|發自|发自|电)$")
 _NAME_TRAIL = re.compile(r"(报道|报导|摄影?|供图|整理|编译|发自\S*|综合报道)$")
@@ -246,7 +247,7 @@ def split_names(value: str, strict: bool = False, vouched: bool | None = None) -
 
 def is_likely_name(token: str) -> bool:
     """A 2–4 character Chinese name starting with a common surname (for names no label vouches for)."""
-    if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", token) or token in CHROME_WORDS or token in _NOT_NAMES:
+    if not _HAN_WORD.fullmatch(token) or token in CHROME_WORDS or token in _NOT_NAMES:
         return False
     if token.startswith(_COMPOUND):
         return len(token) >= 3

@@ -174,3 +174,92 @@ PROVINCES = (
     "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏",
     "宁夏", "新疆", "香港", "澳门", "海外",
 )  # fmt: skip
+
+# Containers whose text belongs to other articles (metadata.in_teaser), and the class/id words of teaser blocks:
+# whole words, since "hot" is also in "photo" and "list" in "playlist"; the prefixes open a word ("relatedNews").
+TEASER_TAGS = frozenset({"li", "ul", "ol", "nav", "aside", "footer", "dl", "dd", "marquee"})
+TEASER_WORDS = frozenset(
+    {"hot", "rank", "list", "side", "sidebar", "footer", "aside", "comments", "comment", "more"}
+)
+TEASER_PREFIXES = (
+    "related",
+    "recommend",
+    "sidebar",
+    "comment",
+    "tuijian",
+    "xgyd",
+    "remen",
+    "xiangguan",
+    "hotnews",
+)
+
+
+# --- title and site name: metadata
+
+TITLE_META_NAMES = ("og:title", "twitter:title")
+SITE_NAME_META_NAMES = ("og:site_name", "application-name", "apple-mobile-web-app-title", "site_name")
+
+
+# --- bylines and source lines: attribution
+
+# The labels of an attribution field, by the role of its value. Simplified and traditional forms side by side.
+SOURCE_LABELS = (
+    "稿件来源", "文章来源", "信息来源", "新闻来源", "本文来源于", "本文来源", "来源于", "转载自", "转载于", "转自", "出处",
+    "来源", "來源", "来自", "稿源", "文章來源", "轉載自",
+)  # fmt: skip
+# what a closing "（责任编辑：X）" at the end of the text is labelled with; a byline line knows a few more
+EDITOR_LABELS = ("责任编辑", "責任編輯", "编辑", "編輯", "责编", "責編")
+EDITOR_ROLE_LABELS = EDITOR_LABELS + ("实习编辑", "值班编辑", "主编")
+CORRESPONDENT_LABELS = ("通讯员", "通訊員")
+REPORTER_LABELS = (
+    "本报记者", "本報記者", "实习记者", "特约记者", "首席记者", "见习记者", "记者", "記者", "撰稿人", "撰稿", "撰文",
+    "执笔人", "执笔", "采写", "作者", "实习生", "文",
+)  # fmt: skip
+# labels that end a value but whose own value is not kept
+OTHER_LABELS = (
+    "发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "发稿时间", "出版时间", "录入时间", "添加时间", "發佈時間",
+    "發表時間", "更新時間", "收集", "整理", "点击", "點擊", "浏览", "瀏覽", "阅读", "字号", "字體", "时间", "時間", "日期",
+    "发布", "發佈", "审核", "審核", "校对", "校對", "摄影", "图", "制图", "视频", "监制", "出品", "策划", "统筹", "浏览次数",
+    "点击数", "访问量", "出版社",
+)  # fmt: skip
+# person labels an outlet name may stand before: "长江日报记者", "本报通讯员"
+OUTLET_PERSON_LABELS = ("记者", "記者", "通讯员", "通訊員", "实习生")
+# "来源：网络" and friends say the origin is unknown
+UNKNOWN_SOURCES = frozenset(
+    {"网络", "互联网", "本站", "本网", "原创", "本站原创", "本网原创", "未知", "转载", "综合", "网友投稿", "投稿", "佚名"}
+)  # fmt: skip
+# How the name of an outlet ends ("长江日报", "光明网", "新华社"), printed unlabelled next to a date.
+OUTLET_SUFFIXES = ("报", "网", "社", "台", "刊", "杂志", "周刊", "新闻", "客户端", "在线")
+OUTLET_SUFFIXES_TRADITIONAL = ("報", "網")
+AUTHOR_META_NAMES = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author")
+
+
+# --- publication dates: dates
+
+# Labels naming the page's own publication time. The bare ones (时间, 日期) only count as the start of a field:
+# "成文日期：", "印发日期：", "会议时间：" date a document or an event that the story is about.
+DATE_LABELS = (
+    "发布时间", "发表时间", "发布日期", "发表日期", "出版日期", "出版时间", "更新时间", "更新日期", "发稿时间", "录入时间",
+    "添加时间", "上传时间", "编辑时间", "编輯時間", "發佈時間", "發布時間", "發表時間", "發佈日期", "發表日期", "更新時間",
+    "发表于", "发布于", "發表於", "發佈於", "posted", "published", "updated", "date",
+)  # fmt: skip
+BARE_DATE_LABELS = ("时间", "日期", "時間")
+# Fields that may share a line with the page's date in the body ("2023-01-09 08:30 来源：X"): a line with anything
+# else around its date is text.
+INFO_LINE_FIELDS = (
+    "来源", "稿件来源", "文章来源", "信息来源", "新闻来源", "來源", "本文来源于", "转载自", "轉載自", "来自", "稿源", "作者",
+    "记者", "記者", "通讯员", "通訊員", "责任编辑", "責任編輯", "编辑", "編輯", "责编", "浏览", "瀏覽", "点击", "點擊",
+    "阅读", "閱讀", "字号", "字體", "字体", "发布者", "分享",
+)  # fmt: skip
+# The metadata fields of an official document quoted in a story: its dates are the document's ("索引号" is matched
+# with spaces between its characters too).
+DOCUMENT_FIELDS = (
+    "成文日期", "印发日期", "发文日期", "发文字号", "发文机关", "施行日期", "生效日期", "实施日期", "签发日期",
+)  # fmt: skip
+# <meta> names of the publication time, most trusted first.
+PUBLISHED_META_NAMES = (
+    "article:published_time", "article:published:time", "og:article:published_time", "datepublished",
+    "publishdate", "publish_date", "publish-date", "pubdate", "og:release_date", "release_date", "dc.date.issued",
+    "dc.date", "dcterms.date", "dcterms.created", "sailthru.date", "parsely-pub-date", "article.published",
+    "published_time", "date",
+)  # fmt: skip
