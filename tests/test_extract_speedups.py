@@ -56,15 +56,16 @@ def test_written_out_surname_forms_are_what_opencc_gives():
 
     opencc = pytest.importorskip("opencc")
     from aggregator.extract import names
+    from aggregator.extract import vocabulary_names as v
 
-    singles = set(names._SINGLE) | set(names._TRADITIONAL)
-    compounds = set(names.COMPOUND_SURNAMES)
+    singles = set(v.SINGLE_SURNAMES) | set(v.TRADITIONAL_SURNAMES)
+    compounds = set(v.COMPOUND_SURNAMES)
     for config in ("s2t", "s2hk", "s2tw"):
         cc = opencc.OpenCC(config)
-        singles |= set(cc.convert(" ".join(names._SINGLE)).split())
-        singles |= {w[0] for w in cc.convert(" ".join(c + "伟" for c in names._SINGLE)).split()}
-        compounds |= set(cc.convert(" ".join(names.COMPOUND_SURNAMES)).split())
-    assert {c for c in singles if len(c) == 1} - set(names._WORDLIKE) == names.SURNAMES
+        singles |= set(cc.convert(" ".join(v.SINGLE_SURNAMES)).split())
+        singles |= {w[0] for w in cc.convert(" ".join(c + "伟" for c in v.SINGLE_SURNAMES)).split()}
+        compounds |= set(cc.convert(" ".join(v.COMPOUND_SURNAMES)).split())
+    assert {c for c in singles if len(c) == 1} - set(v.WORDLIKE_SURNAMES) == names.SURNAMES
     assert tuple(sorted(compounds)) == names._COMPOUND
 
 
