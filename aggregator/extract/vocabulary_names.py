@@ -6,7 +6,8 @@ Apart from vocabulary.py because it is long, and data only like it: names.py bui
 from __future__ import annotations
 
 # The common single-character surnames: the 百家姓 plus the frequent modern ones it lacks (闫, 覃, 付, 冼 ...).
-# WORDLIKE_SURNAMES leaves out the entries that start everyday words far more often than names ("水平", "家长", "有关").
+# WORDLIKE_SURNAMES are the entries that start everyday words far more often than names ("水平", "家长", "有关"):
+# names.SURNAMES leaves them out.
 SINGLE_SURNAMES = (
     "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花"
     "方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米"
@@ -36,9 +37,9 @@ TRADITIONAL_SURNAMES = (
     "況鮮戰銀堯閉範於餘瀋薑穀黨幹鬱華湯傅賴萬葉蕭肖沈姜谷党干庄郁范于余"
 )
 # fmt: on
-# What OpenCC (s2t, s2hk, s2tw) makes of the lists above beyond TRADITIONAL_SURNAMES, alone and as the start of a name (the
-# two contexts give the two forms of ambiguous characters), so every traditional repost of a listed surname is
-# covered. Written out rather than converted at import, which cost ~0.15 s of every extraction's start-up;
+# What OpenCC (s2t, s2hk, s2tw) makes of the lists above beyond TRADITIONAL_SURNAMES, alone and as the start of a
+# name (the two contexts give the two forms of ambiguous characters), so every traditional repost of a listed
+# surname is covered. Written out rather than converted at import, which cost ~0.15 s of every extraction's start-up;
 # tests/test_extract_speedups.py converts again and fails when OpenCC's answer changes.
 OPENCC_SINGLE_SURNAMES = "厙叢宮嶽懷時欽緱蒼薊衞計諸譙貝貢賁賓賞農郟酈鈄鈕閻陰陽鳳鹹"
 # fmt: off
