@@ -150,6 +150,13 @@ def _band_key(band: int, values: np.ndarray) -> int:
 
 
 def fingerprint(text: str) -> Fingerprint | None:
+    """What two copies of a story are compared by: hash, MinHash signatures and specifics of one body text.
+
+    ``text``: the article body as extracted; full-width forms, traditional characters and case are normalised
+    and all but letters and digits dropped first, so reposts differing only in those hash alike. None when
+    nothing is left; a text too short to sign (fewer than MIN_SHINGLES shingles) gets the hash alone and matches
+    only its copies.
+    """
     prepared = prepare_text(text)
     norm = _NON_WORD.sub("", prepared)
     if not norm:
@@ -191,6 +198,12 @@ class Match:
 
 
 def compare(a: Fingerprint, b: Fingerprint) -> Match:
+    """How two fingerprinted texts compare: estimated Jaccard and containment, and the specifics that differ.
+
+    ``a``, ``b``: fingerprints of two bodies (``fingerprint`` or ``Fingerprint.from_row``). Equal hashes are the same
+    text; an unsigned (short) text is similar to nothing else. Similar texts whose specifics (dates, figures,
+    places) decisively disagree come back with ``differ`` set: kept apart as different stories.
+    """
     if a.body_hash == b.body_hash:
         return Match(1.0, 1.0, True)
     if a.full is None or b.full is None:

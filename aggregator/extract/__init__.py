@@ -44,6 +44,15 @@ def extract(
     fetched_at: datetime | None = None,
     selectors: Selectors | None = None,
 ) -> Article:
+    """Extract one article from a decoded page; when it finds none, ``Article.reason`` says why.
+
+    ``html``: the page as text (``decode_html`` turns fetched bytes into it). ``url``: where it was fetched, read for
+    the site name and for the year of dates printed without one (/2023/0109/ in the path). ``fetched_at``: when it
+    was fetched (default now): no publication time after it, and the last resort for a year-less date.
+    ``selectors``: the source's own CSS/XPath selectors for title, body and date, tried before the generic rules.
+
+    Returns the fields of the page; ``is_article`` is False for list pages, hubs, empty and undecodable pages.
+    """
     # imported here, not above: aggregator.config (so every CLI command) imports this package for Selectors alone
     from aggregator.extract.attribution import parse_attribution
     from aggregator.extract.body import find_main
@@ -75,8 +84,18 @@ def extract(
     published = extract_published(
         tree, main_node=main.node, fetched_at=fetched_at, selector=selectors.date, url=url
     )
+    return _article(title, main.is_article, attribution, published, site_name)
+
+
+JUNK_LIMIT = 0.1
+# every character junk_share counts or strip_unsafe removes (both patterns are one character class)
+_SUSPECT = re.compile(f"[{_UNSAFE_TEXT.pattern[1:-1]}{_JUNK.pattern[1:-1]}]")
+
+
+def _article(title, is_article: bool, attribution, published: str | None, site_name: str | None) -> Article:
+    """The Article of what the parsers found, every text field cleaned of control and bidi characters."""
     body = clean_text("\n".join(attribution.paragraphs))
-    is_article = main.is_article and bool(body)
+    is_article = is_article and bool(body)
     return Article(
         title=clean_line(title) or None,
         body=body,
@@ -89,11 +108,6 @@ def extract(
         is_article=is_article,
         reason=None if is_article else "no article text: too little running text, or a list of links",
     )
-
-
-JUNK_LIMIT = 0.1
-# every character junk_share counts or strip_unsafe removes (both patterns are one character class)
-_SUSPECT = re.compile(f"[{_UNSAFE_TEXT.pattern[1:-1]}{_JUNK.pattern[1:-1]}]")
 
 
 def _names(names: list[str]) -> list[str]:

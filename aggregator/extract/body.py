@@ -45,6 +45,8 @@ from aggregator.extract.vocabulary import (
 
 @dataclass
 class MainContent:
+    """What find_main found: the main node (None when nothing qualifies), its kept lines, article or list page."""
+
     node: object | None
     paragraphs: list[str] = field(default_factory=list)
     is_article: bool = False
@@ -323,6 +325,13 @@ def _inside(el, wrappers: set) -> bool:
 
 
 def find_main(tree, selector: str | None = None, title: str | None = None) -> MainContent:
+    """The main content of a parsed page: its node, its paragraphs with page chrome left out, article or not.
+
+    ``tree``: the page as parse_html returns it (None gives an empty result). ``selector``: the source's CSS/XPath
+    selector of the body; when it selects something, those nodes are the body (chrome inside them still dropped)
+    and the scorer is not asked. ``title``: the page's title, as extract_title found it: the heading repeating it
+    anchors the search for the body, and its repeat at the top of the body is left out.
+    """
     if tree is None:
         return MainContent(None)
     root = tree.getroot() if hasattr(tree, "getroot") else tree

@@ -17,13 +17,11 @@ from collections.abc import Iterable
 
 
 def alternation(*groups: Iterable[str]) -> str:
-    """A regex alternation matching any token of ``groups``: escaped, without repeats, longest first.
+    """A regex alternation (no surrounding group) matching any token of ``groups``, iterables of literal tokens.
 
-    Longest first so that of two labels where one starts the other ("相关阅读", "相关"), the longer one is the match
-    (a regex alternation takes the first branch that fits, not the longest); equal lengths keep their order.
-
-    :param groups: iterables of literal tokens, joined in the order given
-    :return: the alternation, without a surrounding group
+    Tokens are escaped, repeats dropped, and the longest come first, so that of two labels where one starts the
+    other ("相关阅读", "相关") the longer one is the match: a regex alternation takes the first branch that fits, not
+    the longest. Tokens of equal length keep the order of ``groups``.
     """
     tokens = dict.fromkeys(t for group in groups for t in group)
     return "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
