@@ -19,10 +19,13 @@ from aggregator.extract.dom import select_values
 from aggregator.extract.vocabulary import (
     CLAUSE_PUNCTUATION,
     SITE_NAME_META_NAMES,
+    SITE_NAME_SUFFIXES,
+    TAIL_STOP_LABELS,
     TEASER_PREFIXES,
     TEASER_TAGS,
     TEASER_WORDS,
     TITLE_META_NAMES,
+    alternation,
 )
 
 __all__ = [
@@ -55,9 +58,7 @@ _SEP = re.compile(
     r"|(?<=[\u3000-\u9fff\uff00-\uffef])-(?=\S)"
     r"|(?<=\S)-(?=[\u3000-\u9fff\uff00-\uffef])"
 )
-_SITE_HINT = re.compile(
-    r"(网|站|报|台|频道|新闻|资讯|在线|中心|门户|博客|论坛|社区|\.com|\.cn|\.net|\.org)$", re.I
-)
+_SITE_HINT = re.compile(f"(?:{alternation(SITE_NAME_SUFFIXES)})$", re.I)
 
 
 def select_nodes(tree, selector: str) -> list:
@@ -220,9 +221,7 @@ _BLOCK_TAGS = {
     "article", "section", "main", "header", "footer", "aside", "nav", "body", "blockquote", "center", "pre", "form",
     "figure", "figcaption",
 }  # fmt: skip
-_TAIL_STOP = re.compile(
-    r"^(相关|延伸|推荐|热门|最新|猜你|上一篇|下一篇|更多|网友评论|发表评论|分享到|Related|More)"
-)
+_TAIL_STOP = re.compile(f"^(?:{alternation(TAIL_STOP_LABELS)})")
 _INFO_LINES = 15
 _PROSE = re.compile(f"[{CLAUSE_PUNCTUATION}]")
 

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import re
 
-from aggregator.extract.vocabulary import CJK, HAN
+from aggregator.extract.vocabulary import CJK, HAN, alternation
 from aggregator.extract.vocabulary_names import (
+    CHROME_STARTS,
     CHROME_WORDS,
     COMPOUND_SURNAMES,
     NOT_NAMES,
     OPENCC_COMPOUND_SURNAMES,
     OPENCC_SINGLE_SURNAMES,
+    ORG_SUFFIXES,
+    REPORTED_FROM,
+    ROLE_WORDS_IN_NAMES,
     SINGLE_SURNAMES,
     TRADITIONAL_SURNAMES,
     WORDLIKE_SURNAMES,
@@ -43,9 +47,7 @@ SURNAMES -= set(WORDLIKE_SURNAMES)
 _COMPOUND = tuple(sorted({*COMPOUND_SURNAMES, *OPENCC_COMPOUND_SURNAMES}))
 
 # a token that opens with these is page text after the byline ("返回搜狐", "查看更多"): the names end there
-_CHROME_START = re.compile(
-    r"^(返回|查看|点击|點擊|更多|分享|打印|关闭|關閉|收藏|上一|下一|阅读|閱讀|浏览|瀏覽|发布|發佈)"
-)
+_CHROME_START = re.compile(f"^(?:{alternation(CHROME_STARTS)})")
 
 CJK_NAME = re.compile(rf"^[{HAN}]{{2,4}}$|^[{HAN}]{{1,6}}[·•][{HAN}]{{1,8}}$")
 # any alphabet (accents, Cyrillic, Greek): capitalised words, with the usual lower-case particles
@@ -62,13 +64,10 @@ BYLINE_NOISE = re.compile(
 _NAME_SPLIT = re.compile(
     rf"[\s\u3000、，,；;／/|｜]+|(?<=[{HAN}])[和及](?=[{HAN}])|\band\b|&|\d[\d\-:/.年月日时分]*"
 )
-_JUNK = re.compile(
-    r"^(本报|报道|报导|摄|摄影|图|文|等|通讯员|实习生|综合|整理|编译|供图|图片|视频|新闻|本台|本网)$"
-)
 # two-character names are padded to the width of three-character ones: "赵  培"
 _PADDED = re.compile(rf"(?<![{HAN}])([{HAN}])[ \u3000\xa0]{{1,3}}([{HAN}])(?![{HAN}])")
-ORGISH = re.compile(r"记者|编辑|通讯员|(报|社|网|台|站|部|局|厅|委|会|院|校|组|中心|公司|集团|频道|统计)$")
-_PLACE_REPORT = re.compile(r"(报道|报导|發自|发自|电)$")
+ORGISH = re.compile(f"{alternation(ROLE_WORDS_IN_NAMES)}|(?:{alternation(ORG_SUFFIXES)})$")
+_PLACE_REPORT = re.compile(f"(?:{alternation(REPORTED_FROM)})$")
 _NAME_TRAIL = re.compile(r"(报道|报导|摄影?|供图|整理|编译|发自\S*|综合报道)$")
 _VOUCHED = re.compile(r"^\s*[:：/／]")
 
@@ -95,7 +94,7 @@ def split_names(value: str, strict: bool = False, vouched: bool | None = None) -
         if vouched and _CHROME_START.match(part):
             break
         part = _NAME_TRAIL.sub("", part) if len(part) > 4 else part
-        if _JUNK.match(part) or part in NOT_NAMES or ORGISH.search(part) or part in names:
+        if part in NOT_NAMES or ORGISH.search(part) or part in names:
             continue
         if part in CHROME_WORDS:
             if vouched and names:

@@ -195,6 +195,16 @@ TEASER_PREFIXES = (
 # --- title and site name: metadata
 
 TITLE_META_NAMES = ("og:title", "twitter:title")
+# How a site's name ends ("XX网", "XX日报", "example.com"): the last part of a <title> that reads like one is the site.
+SITE_NAME_SUFFIXES = (
+    "网", "站", "报", "台", "频道", "新闻", "资讯", "在线", "中心", "门户", "博客", "论坛", "社区", ".com", ".cn", ".net",
+    ".org",
+)  # fmt: skip
+# Headings that open the block after an article (related links, comments): the page lines after the body stop there.
+TAIL_STOP_LABELS = (
+    "相关", "延伸", "推荐", "热门", "最新", "猜你", "上一篇", "下一篇", "更多", "网友评论", "发表评论", "分享到", "Related",
+    "More",
+)  # fmt: skip
 SITE_NAME_META_NAMES = ("og:site_name", "application-name", "apple-mobile-web-app-title", "site_name")
 
 
