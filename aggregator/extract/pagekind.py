@@ -23,7 +23,7 @@ from aggregator.extract.lines import (
     _units,
 )
 from aggregator.extract.metadata import json_ld
-from aggregator.extract.vocabulary import BLOCK_TAGS, HEADING_TAGS
+from aggregator.extract.vocabulary import ARTICLE_TYPES, BLOCK_TAGS, HEADING_TAGS
 
 # is_article thresholds. Length is counted in CJK characters for Chinese/Japanese text (more than 30% CJK) and in
 # words otherwise: a short Chinese news brief has ~150 characters, an English one ~80 words; contact, about and
@@ -37,14 +37,6 @@ MAX_BAD_SHARE = 0.5
 # thin page costs little. The list and hub checks still apply to it.
 MIN_DECLARED_UNITS_CJK = 20
 MIN_DECLARED_UNITS_WORDS = 15
-# schema.org types of one article (CreativeWork > Article and its subtypes used by news and blog CMSs)
-ARTICLE_TYPES = frozenset(
-    {
-        "Article", "NewsArticle", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle", "BackgroundNewsArticle",
-        "ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report", "TechArticle", "ScholarlyArticle",
-        "SatiricalArticle", "SocialMediaPosting", "DiscussionForumPosting",
-    }
-)  # fmt: skip
 
 # Teaser lists (list pages, digests): at least LIST_ITEMS sibling items (same tag and class) that each open with a
 # headline link to a different page; the main block is a list when it is one of them, or when at least LIST_SHARE

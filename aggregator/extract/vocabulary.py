@@ -2,9 +2,10 @@
 
 Kept apart from the code (as trafilatura does with its xpaths and metadata name lists) so that teaching the
 extractor a new label or chrome class means adding a token to a tuple here, never touching the scoring or parsing
-logic. Grouped by the stage that reads it: scripts and punctuation, page furniture (dom, body, lines), and further
-down byline and source labels (attribution), date labels and meta names (dates). Everything is generic: no site
-names, no per-page rules.
+logic. Grouped by the stage that reads it: scripts and punctuation; page furniture (dom, body, lines: chrome tags
+and classes, section and line labels, teaser blocks); title, site name and page type (metadata, pagekind); byline
+and source labels (attribution); date labels and meta names (dates). The surnames and other name words of bylines
+are in vocabulary_names.py. Everything is generic: no site names, no per-page rules.
 
 Only plain data and ``alternation`` live here, nothing is compiled: the code modules build their regexes from
 these tuples, so importing the vocabulary (aggregator.search does, for the CJK ranges) costs next to nothing.
@@ -176,25 +177,16 @@ PROVINCES = (
 # Containers whose text belongs to other articles (metadata.in_teaser), and the class/id words of teaser blocks:
 # whole words, since "hot" is also in "photo" and "list" in "playlist"; the prefixes open a word ("relatedNews").
 TEASER_TAGS = frozenset({"li", "ul", "ol", "nav", "aside", "footer", "dl", "dd", "marquee"})
-TEASER_WORDS = frozenset(
-    {"hot", "rank", "list", "side", "sidebar", "footer", "aside", "comments", "comment", "more"}
-)
-TEASER_PREFIXES = (
-    "related",
-    "recommend",
-    "sidebar",
-    "comment",
-    "tuijian",
-    "xgyd",
-    "remen",
-    "xiangguan",
-    "hotnews",
-)
+# fmt: off
+TEASER_WORDS = frozenset({"hot", "rank", "list", "side", "sidebar", "footer", "aside", "comments", "comment", "more"})
+TEASER_PREFIXES = ("related", "recommend", "sidebar", "comment", "tuijian", "xgyd", "remen", "xiangguan", "hotnews")
+# fmt: on
 
 
-# --- title and site name: metadata
+# --- title, site name, page type: metadata, pagekind
 
 TITLE_META_NAMES = ("og:title", "twitter:title")
+SITE_NAME_META_NAMES = ("og:site_name", "application-name", "apple-mobile-web-app-title", "site_name")
 # How a site's name ends ("XX网", "XX日报", "example.com"): the last part of a <title> that reads like one is the site.
 SITE_NAME_SUFFIXES = (
     "网", "站", "报", "台", "频道", "新闻", "资讯", "在线", "中心", "门户", "博客", "论坛", "社区", ".com", ".cn", ".net",
@@ -205,7 +197,16 @@ TAIL_STOP_LABELS = (
     "相关", "延伸", "推荐", "热门", "最新", "猜你", "上一篇", "下一篇", "更多", "网友评论", "发表评论", "分享到", "Related",
     "More",
 )  # fmt: skip
-SITE_NAME_META_NAMES = ("og:site_name", "application-name", "apple-mobile-web-app-title", "site_name")
+
+# schema.org types of one article (CreativeWork > Article and its subtypes used by news and blog CMSs): a page whose
+# JSON-LD declares one is judged an article on less text (pagekind)
+ARTICLE_TYPES = frozenset(
+    {
+        "Article", "NewsArticle", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle", "BackgroundNewsArticle",
+        "ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report", "TechArticle", "ScholarlyArticle",
+        "SatiricalArticle", "SocialMediaPosting", "DiscussionForumPosting",
+    }
+)  # fmt: skip
 
 
 # --- bylines and source lines: attribution
