@@ -14,6 +14,8 @@ from aggregator.extract.vocabulary import (
     BLOCK_TAGS,
     CJK,
     CLAUSE_PUNCTUATION,
+    DATE_STAMP_LABELS,
+    DATE_STAMP_WORDS,
     HEADING_TAGS,
     JUNK_WORDS,
     LINE_LABELS,
@@ -94,12 +96,9 @@ JUNK_LINE = re.compile(
 
 # What a bare date/time stamp is made of, in the languages of the corpus: a line with nothing else is dropped.
 DATE_TOKENS = re.compile(
-    r"\d+|[年月日时分秒号点:：/.\-,|·•@()（）+]|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
-    r"|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?"
-    r"|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|am|pm|a\.m|p\.m|et|est|edt|cst|cdt|pst|pdt|gmt|utc|bst"
-    r"|cet|cest|ist|updated?|published|posted|last|on|at|stand|uhr|min(?:ute)?s?|read|hours?|ago|lesezeit|minuten"
-    r"|aktualisiert|veröffentlicht|am|um|publicado|em|atualizado)\b"
-    r"|星期[一二三四五六日天]?|周[一二三四五六日天]|发布时间|发布于|发布|发表于|发表|更新时间|更新|时间|日期|编辑|于",
+    r"\d+|[年月日时分秒号点:：/.\-,|·•@()（）+]"
+    rf"|\b(?:{alternation(DATE_STAMP_WORDS)})\b"
+    rf"|星期[一二三四五六日天]?|周[一二三四五六日天]|{alternation(DATE_STAMP_LABELS)}",
     re.I,
 )
 

@@ -151,6 +151,31 @@ LINE_LABELS = (
     "您现在的位置", "现在位置", "所在位置", "关注公众号", "播报文章", "语音播报", "小字号", "大字号", "中字号",
 )  # fmt: skip
 
+# What a bare date/time stamp is made of besides digits and separators: month and day names, clock and zone words,
+# "updated", "Lesezeit" (whole words), and the Chinese labels around a stamp. A line with nothing else is dropped.
+DATE_STAMP_WORDS = (
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul", "july", "aug",
+    "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec", "december", "mon", "monday",
+    "tue", "tuesday", "wed", "wednesday", "thu", "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday",
+    "am", "pm", "a.m", "p.m", "et", "est", "edt", "cst", "cdt", "pst", "pdt", "gmt", "utc", "bst", "cet", "cest", "ist",
+    "update", "updated", "published", "posted", "last", "on", "at", "stand", "uhr", "min", "mins", "minute",
+    "minutes", "read", "hour", "hours", "ago", "lesezeit", "minuten", "aktualisiert", "veröffentlicht", "um",
+    "publicado", "em", "atualizado",
+)  # fmt: skip
+DATE_STAMP_LABELS = (
+    "发布时间",
+    "发布于",
+    "发布",
+    "发表于",
+    "发表",
+    "更新时间",
+    "更新",
+    "时间",
+    "日期",
+    "编辑",
+    "于",
+)
+
 # Running text that is still a notice or a footer, not article prose: after a copyright/disclaimer line, text like
 # this does not count as "the article goes on".
 NOTICE_WORDS = (
