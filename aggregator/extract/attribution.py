@@ -43,6 +43,7 @@ from aggregator.extract.vocabulary import (
     OUTLET_PERSON_LABELS,
     OUTLET_SUFFIXES,
     REPORTER_LABELS,
+    SITE_AUTHOR_WORDS,
     SOURCE_LABELS,
     UNKNOWN_SOURCES,
     alternation,
@@ -112,9 +113,7 @@ _BRACKETED = re.compile(rf"(?<![:：])\s[\[【]\s*([{HAN}]{{2,4}}(?:\s+[{HAN}]{{
 _OUTLET = re.compile(f"[{HAN}]{{2,12}}(?:{alternation(OUTLET_SUFFIXES)})")
 _EMPTY_LABEL = re.compile(rf"(?:{_LABEL_ALT})\s*[:：]\s*$")
 # template credits and site names that CMSs put in <meta name=author>
-_SITE_AUTHOR = re.compile(
-    r"\b(team|inc|ltd|llc|gmbh|corp|webmaster|admin|discuz|powered)\b|[网站报社台]$", re.I
-)
+_SITE_AUTHOR = re.compile(rf"\b(?:{alternation(SITE_AUTHOR_WORDS)})\b|[网站报社台]$", re.I)
 _BY = re.compile(r"^\s*(?:By|BY|by)\s+(.{3,80}?)\s*$")
 
 

@@ -17,6 +17,7 @@ import re
 
 from aggregator.extract.vocabulary import CJK, HAN, alternation
 from aggregator.extract.vocabulary_names import (
+    BYLINE_NOISE_WORDS,
     CHROME_STARTS,
     CHROME_WORDS,
     COMPOUND_SURNAMES,
@@ -56,11 +57,7 @@ LATIN_NAME = re.compile(
 )
 CJK_CHAR = re.compile(f"[{CJK}]")
 _HAN_WORD = re.compile(f"[{HAN}]{{2,4}}")
-BYLINE_NOISE = re.compile(
-    r"\s+(?:for|für|pour|para|Follow|Twitter|X|Email|E-Mail|The Associated Press|Reuters|AFP|Updated|Published|"
-    r"Posted|Staff Writer|Correspondent|Reporter)\b.*$|\s*\([^)]{1,12}\)\s*$",
-    re.I,
-)
+BYLINE_NOISE = re.compile(f"\\s+(?:{alternation(BYLINE_NOISE_WORDS)})" r"\b.*$|\s*\([^)]{1,12}\)\s*$", re.I)
 _NAME_SPLIT = re.compile(
     rf"[\s\u3000、，,；;／/|｜]+|(?<=[{HAN}])[和及](?=[{HAN}])|\band\b|&|\d[\d\-:/.年月日时分]*"
 )

@@ -265,6 +265,8 @@ UNKNOWN_SOURCES = frozenset(
 # How the name of an outlet ends ("长江日报", "光明网", "新华社"), printed unlabelled next to a date.
 OUTLET_SUFFIXES = ("报", "网", "社", "台", "刊", "杂志", "周刊", "新闻", "客户端", "在线")
 OUTLET_SUFFIXES_TRADITIONAL = ("報", "網")
+# <meta name=author> values that credit a template or the site rather than a person ("Discuz! Team", "admin")
+SITE_AUTHOR_WORDS = ("team", "inc", "ltd", "llc", "gmbh", "corp", "webmaster", "admin", "discuz", "powered")
 AUTHOR_META_NAMES = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author")
 
 

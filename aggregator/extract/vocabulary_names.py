@@ -89,3 +89,8 @@ ORG_SUFFIXES = (
 )  # fmt: skip
 # A token ending like this says where the story was reported from, not who reported it ("山东冠县报道").
 REPORTED_FROM = ("报道", "报导", "發自", "发自", "电")
+# What follows the name in a Latin-script byline ("Jane Doe for Reuters", "John Roe Updated 5 May"): cut from there.
+BYLINE_NOISE_WORDS = (
+    "for", "für", "pour", "para", "Follow", "Twitter", "X", "Email", "E-Mail", "The Associated Press", "Reuters", "AFP",
+    "Updated", "Published", "Posted", "Staff Writer", "Correspondent", "Reporter",
+)  # fmt: skip
