@@ -24,6 +24,7 @@ Nothing reads page-specific markup; no thresholds come from single pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from aggregator.extract.dom import HARD, SOFT, drop_kind, has_content_class, rescuable, select
 from aggregator.extract.lines import (
@@ -96,6 +97,22 @@ def _judge(t: int, link: int, punct: int, cell: bool = False) -> tuple[float, fl
     return float(t - link), LINK_WEIGHT * link, GOOD
 
 
+class Visit(NamedTuple):
+    """What the scorer's walk returns to an element's parent about the element's subtree."""
+
+    good: float  # text judged article-like
+    bad: float  # text judged boilerplate (links, snippets, teasers)
+    chars: int  # the inline text still open at the end of the element, which the parent continues
+    link_chars: int  # of which inside links
+    punct: int  # its punctuation marks
+    first_kind: int  # the first judged block under it (teaser bookkeeping)
+    first_good: float  # that block's good text
+    last_kind: int  # the last judged block under it
+
+
+NOTHING = Visit(0.0, 0.0, 0, 0, 0, 0, 0.0, 0)  # a dropped subtree
+
+
 class _Scorer:
     """Bottom-up pass: good/bad text per element, and the boilerplate subtrees skipped on the way.
 
@@ -110,17 +127,13 @@ class _Scorer:
         self.keep = keep or set()
         self.inside_drop: set = set()
 
-    def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False):
-        """(good, bad, inline chars, inline link chars, inline punct, first kind, first good, last kind).
-
-        The last five describe the text still open at the end of ``el`` and the first/last judged block under it,
-        which the parent needs to continue its own running text and its teaser bookkeeping.
-        """
+    def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False) -> Visit:
+        """Score ``el``'s subtree; what its parent needs of it is the returned :class:`Visit`."""
         tag = el.tag
         kind = 0 if self.keep and el in self.keep else drop_kind(el)
         if kind == HARD:
             self.dropped[el] = (HARD, 0.0)
-            return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
+            return NOTHING
         in_link = in_link or tag == "a"
         in_item = in_item or tag == "li"
         # candidates inside a soft-dropped subtree stay (class names lie: "comments-enabled article"), at a discount
@@ -143,13 +156,13 @@ class _Scorer:
             bad += teaser
         if kind:
             self.dropped[el] = (kind, good)
-            return 0.0, 0.0, 0, 0, 0, 0, 0.0, 0
+            return NOTHING
         if tag in CANDIDATE_TAGS and not in_item:
             # a list item is one of many teasers or links, never the article itself
             self.scores[el] = (good, bad)
             if in_drop:
                 self.inside_drop.add(el)
-        return good, bad, t, link, p, first_kind, first_good, last_kind
+        return Visit(good, bad, t, link, p, first_kind, first_good, last_kind)
 
     def _children(self, el, in_link: bool, in_item: bool, in_drop: bool, cell: bool):
         """Visit the children of ``el``, folding them into its running inline text (chars, link chars, punct).
