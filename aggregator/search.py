@@ -394,18 +394,47 @@ def search(
     """Stories matching ``query``, best first: id, title, published, source, copies_count, url, score, and the
     title and a snippet with the matches as (start, end) spans of those strings."""
     mapping = mapping_for(db.conn)
-    expr = match_expression(query, mapping)
-    where, params = (filters or Filters()).sql("s")
+    ids = _newest_matches(db, match_expression(query, mapping), filters)
+    rows = _story_rows(db, ids)
+    terms = query_terms(query, mapping)
+    hits = _ranked(query, ids, rows, terms, mapping)
+    if limit:
+        hits = hits[:limit]
+    results = []
+    for sid, score in hits:
+        _, title, body, published, first_seen, source, copies, url, *_ = rows[sid]
+        results.append(
+            {
+                "id": sid,
+                "title": title,
+                "published": published,
+                "first_seen": first_seen,
+                "source": source,
+                "copies_count": copies,
+                "url": url,
+                "score": round(score, 4),
+                "title_matches": find_spans(title or "", terms, mapping),
+                **snippet(body or "", terms, mapping),
+            }
+        )
+    return results
+
+
+def _newest_matches(db: sqlite_utils.Database, expr: str, filters: Filters | None) -> list[int]:
     # FTS5's bm25() needs each phrase's document count over the whole index, a full scan for a phrase of
     # bigrams (200 ms at a million stories); instead the newest RANK_WINDOW matches are taken — FTS5 walks
     # rowids (story ids, which grow with time) downwards and stops — and ranked here by term frequency, a
     # title match weighing TITLE_WEIGHT body matches (within one query the terms' rarity is the same for all)
+    where, params = (filters or Filters()).sql("s")
     newest = "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC"
     if where:
         sql = f"SELECT m.rowid FROM ({newest}) m JOIN stories s ON s.id = m.rowid WHERE {where}"
     else:
         sql, params = f"SELECT m.rowid FROM ({newest}) m", []
-    ids = [r[0] for r in db.conn.execute(f"{sql} LIMIT {RANK_WINDOW}", [expr, *params])]
+    return [r[0] for r in db.conn.execute(f"{sql} LIMIT {RANK_WINDOW}", [expr, *params])]
+
+
+def _story_rows(db: sqlite_utils.Database, ids: list[int]) -> dict[int, tuple]:
     rows = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
@@ -416,7 +445,13 @@ def search(
             chunk,
         ):
             rows[row[0]] = row
-    terms = query_terms(query, mapping)
+    return rows
+
+
+def _ranked(
+    query: str, ids: list[int], rows: dict, terms: list[str], mapping: dict
+) -> list[tuple[int, float]]:
+    """(id, score) of the stories still there (one may be deleted between the two reads), best first."""
     table = {ord(c): n for c, n in mapping.items()}
 
     def frequency(text: str | None) -> float:
@@ -436,28 +471,7 @@ def search(
         if sid in rows
     ]
     hits.sort(key=lambda h: (-h[1], -h[0]))
-    if limit:
-        hits = hits[:limit]
-    results = []
-    for sid, score in hits:
-        if sid not in rows:  # deleted between the two reads
-            continue
-        _, title, body, published, first_seen, source, copies, url, *_ = rows[sid]
-        results.append(
-            {
-                "id": sid,
-                "title": title,
-                "published": published,
-                "first_seen": first_seen,
-                "source": source,
-                "copies_count": copies,
-                "url": url,
-                "score": round(score, 4),
-                "title_matches": find_spans(title or "", terms, mapping),
-                **snippet(body or "", terms, mapping),
-            }
-        )
-    return results
+    return hits
 
 
 def find_spans(text: str, terms: list[str], mapping: dict[str, str]) -> list[tuple[int, int]]:
