@@ -13,7 +13,7 @@ import pytest
 from test_search import build
 
 from aggregator import feeds
-from aggregator.search import Filters
+from aggregator.filters import Filters
 from aggregator.store import Store
 
 KW = {"title": "测试 feed", "link": "http://localhost/"}

@@ -5,7 +5,8 @@ import sqlite3
 import pytest
 
 from aggregator import search
-from aggregator.search import Filters, SearchError
+from aggregator.filters import Filters, parse_date
+from aggregator.search import SearchError
 from aggregator.store import CopyRecord, Store
 
 DAZHI = (
@@ -244,9 +245,9 @@ def test_filters(store):
 def test_bad_dates_are_value_errors():
     for bad in ("2023-13-01", "yesterday", "2023/01/01", ""):
         with pytest.raises(ValueError):
-            search.parse_date(bad)
-    assert search.parse_date("2023-01-09") == ("date", "2023-01-09")
-    assert search.parse_date("2023-01-09T08:00:00Z")[0] == "instant"
+            parse_date(bad)
+    assert parse_date("2023-01-09") == ("date", "2023-01-09")
+    assert parse_date("2023-01-09T08:00:00Z")[0] == "instant"
 
 
 TEXTS = [

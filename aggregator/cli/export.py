@@ -56,7 +56,7 @@ def register(sub, db_option) -> None:
 
 def filters_from(args):
     """Filters from --source/--portal/--since/--until, the dates checked (bad ones are usage errors)."""
-    from aggregator.search import Filters, parse_date
+    from aggregator.filters import Filters, parse_date
 
     for name in ("since", "until"):
         value = getattr(args, name, None)

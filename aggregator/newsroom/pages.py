@@ -273,7 +273,8 @@ def run_search(conn: sqlite3.Connection, params: dict) -> tuple[list[dict], str 
     """``aggregator search`` on the form's parameters: (results, error message)."""
     import sqlite_utils
 
-    from aggregator.search import Filters, SearchError, parse_date, search
+    from aggregator.filters import Filters, parse_date
+    from aggregator.search import SearchError, search
 
     query = (params.get("q") or "").strip()
     if not query:
