@@ -360,6 +360,34 @@ def test_copyright_line_still_ends_the_body():
     assert _main(html).paragraphs == list(PARA)
 
 
+def test_data_table_rows_stay_in_the_body():
+    # one cell alone is a short label or a linked name (a snippet, a link-heavy line); the row reads as a sentence
+    rows = "".join(
+        f'<tr><td>{y}年</td><td><a href="/p{y}">第{y - 2000}届博览会</a></td><td>参观{n}万人，增长{g}%</td></tr>'
+        for y, n, g in ((2021, 35, 9), (2022, 41, 17), (2023, 47, 15))
+    )
+    html = _page(_nav() + _article(PARA[:2] + ("<!--t-->",) + PARA[2:]))
+    html = html.replace("<p><!--t--></p>", f"<table>{rows}</table>")
+    main = _main(html, title="工业生产保持较快增长")
+    assert "2022年 第22届博览会 参观41万人，增长17%" in main.paragraphs
+    assert main.paragraphs[-1] == PARA[2]
+
+
+def test_blog_table_stops_at_the_next_entry_header_row():
+    # a blog page prints each post as a (title, date-time) row over its text: the page's article is the first post
+    def post(title, stamp, paras):
+        head = f"<tr><td>{title}</td><td>{stamp}</td></tr>"
+        return head + "".join(f"<tr><td colspan=2><p>{p}</p></td></tr>" for p in paras)
+
+    body = post("工业生产保持较快增长", "2024-05-20 10:30:00", PARA) + post(
+        "周末去郊外走走",
+        "2024-05-18 09:12:40",
+        ("春天到了，我们一家人去郊外踏青，看到了大片的油菜花，心情格外舒畅。",),
+    )
+    main = _main(_page(_nav() + f"<table>{body}</table>"), title="工业生产保持较快增长")
+    assert main.paragraphs == list(PARA)
+
+
 def test_corpus_zh_wce_floor():
     sys.path.insert(0, str(ROOT))
     from bench.corpus import corpus_available, load_set, precision_recall, summarise

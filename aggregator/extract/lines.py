@@ -36,6 +36,8 @@ MIN_ENTRY_CHARS = 100
 THREAD_ENTRIES = 3
 # An attribution line (记者/编辑/通讯员/作者/来源: ...) printed at the very end, below a thread.
 BYLINE_LINE = re.compile(r"(?:记者|通讯员|编辑|作者|来源)\s*[:：]")
+# A table row with a date-time stamp and at most this many characters is an entry header (title cell, stamp cell).
+ROW_HEADER_CHARS = 60
 # This many snippets in a row inside the main block are a widget, not the article.
 SNIPPET_RUN = 3
 
@@ -151,8 +153,16 @@ def _collect(node, dropped) -> list[tuple[str, int, object]]:
                 cur[0].link += _chars(text)
 
     def walk(el, in_link, owner):
-        in_link = in_link or el.tag == "a"
-        is_block = el.tag in BLOCK_TAGS
+        tag = el.tag
+        in_link = in_link or tag == "a"
+        if (tag == "td" or tag == "th") and owner.tag == "tr":
+            # the cells of a row are one line, as a reader sees them: a data table's figures and labels are short
+            # and would each read as a snippet, and a linked name in one cell as a link-heavy line
+            if cur[0].parts:
+                cur[0].parts.append(" ")
+            is_block = False
+        else:
+            is_block = tag in BLOCK_TAGS
         if is_block:
             flush(el)
         add(el.text, in_link)
@@ -263,11 +273,13 @@ def _paragraphs(blocks: list[tuple[str, int, object]], title: str | None) -> lis
             _drop_entry_title(kept, owner)
             kept += _closing_byline(blocks, entries)
             break
-        if n <= 80 and _is_date_line(text):
+        row_header = owner.tag == "tr" and _is_row_header(text, n)
+        if (n <= 80 and _is_date_line(text)) or row_header:
             if _STAMP.search(text):
                 stamp, next_entry = _entry_stamp(text, owner, seen, stamp)
                 if next_entry:
-                    _drop_entry_title(kept)
+                    if not row_header:  # a row header carries its entry's title in its own cells
+                        _drop_entry_title(kept)
                     break
             continue
         if n <= 80 and (_is_breadcrumb(text) or MEDIA_LINE.search(text)):
@@ -368,6 +380,14 @@ def _prose_follows(blocks: list[tuple[str, int, object]], start: int, container)
         if _SENTENCE_END.search(text) and not (_is_notice(text) or NOTICE_WORDS_RE.search(text)):
             return True
     return False
+
+
+def _is_row_header(text: str, n: int) -> bool:
+    """A table row that heads an entry: a date-time stamp beside a title cell, as blog and forum tables print them."""
+    if n > ROW_HEADER_CHARS:
+        return False
+    m = _STAMP.search(text)
+    return bool(m) and not _SENTENCE_END.search(text[: m.start()] + text[m.end() :])
 
 
 def _is_breadcrumb(text: str) -> bool:
