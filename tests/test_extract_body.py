@@ -388,6 +388,20 @@ def test_blog_table_stops_at_the_next_entry_header_row():
     assert main.paragraphs == list(PARA)
 
 
+def test_section_headings_over_a_table_stay_and_widget_headings_go():
+    # "h2, h3, table header row" is three short lines in a row, the shape of a menu; the headings open a section
+    rows = "".join(f"<tr><td>{y}年</td><td>第{y - 2000}届</td></tr>" for y in (2021, 2022, 2023))
+    html = _page(_nav() + _article(PARA[:2] + ("<!--t-->",)))
+    html = html.replace(
+        "<p><!--t--></p>",
+        f"<h2>历届回顾</h2><h3>举办年份</h3><table><tr><th>年份</th><th>届次</th></tr>{rows}</table>"
+        f"<p>{PARA[2]}</p><h3>分享到</h3><h4>微信</h4><h4>微博</h4>",
+    )
+    main = _main(html, title="工业生产保持较快增长")
+    assert main.paragraphs[2:5] == ["历届回顾", "举办年份", "年份 届次"]
+    assert main.paragraphs[-1] == PARA[2]
+
+
 def test_corpus_zh_wce_floor():
     sys.path.insert(0, str(ROOT))
     from bench.corpus import corpus_available, load_set, precision_recall, summarise

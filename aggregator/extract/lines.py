@@ -222,8 +222,8 @@ def _drop_snippet_runs(kept: list[tuple[str, int, object]]) -> list[tuple[str, o
     """
     out: list[tuple[str, object]] = []
     run: list[tuple[str, object]] = []
-    for text, n, owner in kept:
-        if _is_snippet(text, n):
+    for i, (text, n, owner) in enumerate(kept):
+        if _is_snippet(text, n) and not _opens_section(kept, i):
             run.append((text, owner))
             continue
         if len(run) < SNIPPET_RUN:
@@ -233,6 +233,19 @@ def _drop_snippet_runs(kept: list[tuple[str, int, object]]) -> list[tuple[str, o
     if len(run) < SNIPPET_RUN:
         out += run
     return out
+
+
+def _opens_section(kept: list[tuple[str, int, object]], i: int) -> bool:
+    """Is line ``i`` a section heading over content: a paragraph or a table, past any subheadings under it?
+
+    Headings of widgets (share, related, newsletter) sit over links or more snippets, which are gone or short.
+    """
+    if kept[i][2].tag not in HEADING_TAGS:
+        return False
+    for text, n, owner in kept[i + 1 :]:
+        if owner.tag not in HEADING_TAGS:
+            return owner.tag == "tr" or not _is_snippet(text, n)
+    return False
 
 
 def _signature(el) -> tuple:
