@@ -58,7 +58,7 @@ def test_nav_header_footer_dropped():
 
 
 def test_teasers_under_chinese_labels_dropped():
-    teasers = "".join(f'<li><a href="/n{i}">另一条新闻标题第{i}条</a></li>' for i in range(8))
+    teasers = "".join(f'<li><a href="/n{i}">另一条新闻标题第{i}条</a></li>' for i in range(30))
     html = _page(
         '<div class="main">'
         + "".join(f"<p>{p}</p>" for p in PARA)
@@ -400,6 +400,30 @@ def test_section_headings_over_a_table_stay_and_widget_headings_go():
     main = _main(html, title="工业生产保持较快增长")
     assert main.paragraphs[2:5] == ["历届回顾", "举办年份", "年份 届次"]
     assert main.paragraphs[-1] == PARA[2]
+
+
+def test_summary_box_between_headline_and_body_is_kept():
+    # the standfirst sits in its own box before the body, here below an ad strip that keeps the scorer off the
+    # common parent: prose of the article all the same
+    lead = "核心提示：前四个月工业生产增速加快，高技术制造业表现亮眼，市场预期总体向好。"
+    ads = "".join(
+        f'<div><a href="http://ad.example.com/{i}">推广内容第{i}条请点击查看详情</a></div>' for i in range(8)
+    )
+    body = "".join(f"<p>{p}</p>" for p in PARA)
+    html = _page(
+        _nav() + f'<div class="main"><h1>工业生产保持较快增长</h1><div class="strip">{ads}</div>'
+        f'<div class="sum">{lead}</div><div class="text">{body}</div></div>'
+    )
+    assert _main(html, title="工业生产保持较快增长").paragraphs == [lead, *PARA]
+
+
+def test_link_box_before_the_body_is_not_a_summary():
+    links = '<div class="tags"><a href="/t1">工业经济观察与分析</a> <a href="/t2">统计数据发布解读</a></div>'
+    body = "".join(f"<p>{p}</p>" for p in PARA)
+    html = _page(
+        _nav() + f'<div class="main"><h1>工业生产保持较快增长</h1>{links}<div class="text">{body}</div></div>'
+    )
+    assert _main(html, title="工业生产保持较快增长").paragraphs == list(PARA)
 
 
 def test_corpus_zh_wce_floor():

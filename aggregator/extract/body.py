@@ -40,6 +40,7 @@ from aggregator.extract.pagekind import _is_article_block
 from aggregator.extract.vocabulary import (
     BLOCK_TAGS,
     CANDIDATE_TAGS,
+    LEAD_BOX_TAGS,
     SOFT_DROP_TAGS,
 )
 
@@ -76,6 +77,9 @@ UNANCHORED_FACTOR = 0.2
 # Candidates inside an element whose class/id reads like chrome (a comment, a sidebar) keep this share of their
 # score: a long comment must not beat the article, yet a misnamed wrapper around everything changes nothing.
 INSIDE_DROP_FACTOR = 0.5
+
+# A summary box before the body (see _lead) holds at least this much running text, all of it good.
+LEAD_MIN_CHARS = 30
 
 # Rescue of soft drops that hold the article (see _score): rounds of rescoring, and how many elements of one class
 # under one parent make a group whose joint text counts (an article's paragraphs, its sections).
@@ -370,7 +374,35 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
     if node is None:
         return MainContent(None)
     good, bad = scorer.scores[node]
-    blocks = _collect(node, scorer.dropped)
+    blocks = _lead(node, heading, scorer) + _collect(node, scorer.dropped)
     kept = _paragraphs(blocks, title)
     is_article = _is_article_block(kept, node, scorer.dropped, good, bad, root, title, blocks)
     return MainContent(node, [t for t, _ in kept], is_article)
+
+
+def _lead(node, heading, scorer) -> list:
+    """The blocks of a summary box printed between the title heading and the body, as the body's sibling.
+
+    Portals set the standfirst (摘要, 核心提示, a teaser paragraph) apart from the body text. It is the article's
+    prose: all good text (no links, no snippets), in the box right before the body, with the headline above both.
+    """
+    if heading is None:
+        return []
+    prev = node.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()  # comments between the boxes
+    if prev is None or prev.tag not in LEAD_BOX_TAGS:
+        return []
+    good, bad = scorer.scores.get(prev, (0.0, 1.0))
+    if good < LEAD_MIN_CHARS or bad > 0 or not _above(heading, prev):
+        return []
+    return _collect(prev, scorer.dropped)
+
+
+def _above(heading, box) -> bool:
+    """Is the heading in a sibling before ``box`` (or is it one)?"""
+    top = heading
+    parent = box.getparent()
+    while top is not None and top.getparent() is not parent:
+        top = top.getparent()
+    return top is not None and top is not box and top in set(box.itersiblings(preceding=True))

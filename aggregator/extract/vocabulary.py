@@ -82,6 +82,8 @@ CANDIDATE_TAGS = frozenset(
 )  # fmt: skip
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Boxes that may hold a summary (standfirst) printed apart from the body, between the headline and the body.
+LEAD_BOX_TAGS = frozenset({"div", "section"})
 
 # class/id vocabulary of page chrome. Matched against "class id" lowercased; distinctive words match anywhere,
 # short ones only as whole tokens (between separators) so that "header" never hits "ad" and "download" never "nav".
