@@ -186,7 +186,7 @@ def m007_story_aggregates(db: sqlite_utils.Database) -> None:
     index keeps only the representatives. Built here from the existing copies.
     """
     from aggregator.dedup import is_traditional
-    from aggregator.store import settle_story
+    from aggregator.storygroups import settle_story
 
     db.execute(
         "CREATE TABLE story_slots (story_id INTEGER NOT NULL, slot INTEGER NOT NULL, value INTEGER NOT NULL, "

@@ -1,7 +1,7 @@
 """How a story's fields follow from its copies: the merge policy, as plain functions over typed copy records.
 
-No database here (``aggregator/store.py`` keeps the SQL), as Scrapy's httpcache keeps its policy apart from its
-storage. A story is summarised by a ``StoryState`` that one more copy updates in constant time, whatever the
+No database here (``aggregator/storygroups.py`` has the SQL), as Scrapy's httpcache keeps its policy apart from
+its storage. A story is summarised by a ``StoryState`` that one more copy updates in constant time, whatever the
 story's size: claim counters for the source, the earliest credible date per day, the largest copy, a bounded
 ranked set of canonical candidates with their exact typicality scores, the copy with the fullest byline, and the
 few representative copies that the LSH index holds. ``settle`` computes the same state from all of the copies at

@@ -88,7 +88,7 @@ def test_a_failed_write_leaves_the_database_as_it_was(store, monkeypatch):
     def boom(*a, **kw):
         raise RuntimeError("crash in the middle of a write")
 
-    monkeypatch.setattr("aggregator.store.settle_story", boom)
+    monkeypatch.setattr("aggregator.storygroups.settle_story", boom)
     with pytest.raises(RuntimeError):
         store.add_copy(copy("http://b.test/2.html", body="另一篇文章。" * 10))
     monkeypatch.undo()
