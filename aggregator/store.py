@@ -202,8 +202,9 @@ class Store:
         self, filters=None, query: str | None = None, limit: int | None = None
     ) -> Iterator[dict]:
         """Stories newest first (by UTC instant: datetime() folds the offsets), in the export shape, optionally
-        narrowed by ``aggregator.search.Filters`` and a full-text query."""
-        from aggregator.search import Filters, mapping_for, match_expression
+        narrowed by ``aggregator.filters.Filters`` and a full-text query."""
+        from aggregator.filters import Filters
+        from aggregator.search import mapping_for, match_expression
 
         where, params = (filters or Filters()).sql("s")
         conds = [where] if where else []
