@@ -33,13 +33,15 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 
 from aggregator import counters
+from aggregator import requests as req
 from aggregator.dedup import canonical_url
+from aggregator.requests import source_request
 from aggregator.store import Store
 
 PAGE, ARTICLE, GONE, BLOCKED = "page", "article", "gone", "blocked"
 _KNOWN_PAGE = {PAGE, GONE, BLOCKED}
 GONE_RETRY = timedelta(days=1)  # how long a page that answered 404/410 is left alone
-_CONDITIONAL_ROLES = {"start", "page", "listing", "article"}
+_CONDITIONAL_ROLES = {req.START, req.PAGE, req.LISTING, req.ARTICLE}
 
 _NEXT_WORDS = {"下一页", "下页", "上一页", "上页", "尾页", "末页", "next", "next page", "prev", "previous"}
 _NEXT_WORDS |= {"»", "›", ">", ">>", "«", "‹", "<", "<<"}
@@ -287,23 +289,22 @@ class IncrementalSpiderMiddleware:
     async def process_spider_output(self, response, result):
         role = response.meta.get("role")
         src = response.meta.get("source")
-        if role in (None, "robots") or src is None or self.state is None:
+        if role in (None, req.ROBOTS) or src is None or self.state is None:
             starts = {canonical_url(u) for u in getattr(src, "start_urls", ())}
             async for out in result:
                 # a sitemap named in robots.txt that is also a start URL was fetched at the start already
-                if role == "robots" and isinstance(out, Request) and canonical_url(out.url) in starts:
+                if role == req.ROBOTS and isinstance(out, Request) and canonical_url(out.url) in starts:
                     continue
                 yield out
             return
         outs = [out async for out in result]
         state = self.state
         url = response.request.url if response.request else response.url
-        spider = self.crawler.spider
         if response.status == 304:
             counters.inc(self.stats, src.name, "incremental/not_modified")
             state.checked(url)
             links = state.stored_links(url)
-            requests = [spider._request(u, src, role) for u, role, _ in links]
+            requests = [source_request(u, src, role, like=response.request) for u, role, _ in links]
         else:
             requests = [o for o in outs if isinstance(o, Request)]
             links = [
@@ -322,10 +323,10 @@ class IncrementalSpiderMiddleware:
             for request in requests:
                 yield request
             return
-        for request in self._filter(requests, links, src, state, spider):
+        for request in self._filter(requests, links, src, state):
             yield request
 
-    def _filter(self, requests, links, src, state: CrawlState, spider):
+    def _filter(self, requests, links, src, state: CrawlState):
         revisit_s = getattr(src, "revisit_seconds", None)
         starts = {canonical_url(u) for u in src.start_urls}
         keep, pages, anything_new = [], [], False
@@ -343,7 +344,7 @@ class IncrementalSpiderMiddleware:
                 # an article stored by a run killed before it followed the article's own links
                 for u, role, _ in state.stored_links(request.url):
                     if state.unknown(u, revisit_s):
-                        keep.append(spider._request(u, src, role))
+                        keep.append(source_request(u, src, role, like=request))
                 continue
             if kind == GONE:
                 counters.inc(self.stats, src.name, "incremental/skipped_gone")
@@ -417,7 +418,7 @@ class ConditionalRequestMiddleware:
 
     def process_response(self, request, response, spider=None):
         role = request.meta.get("role")
-        if response.status in (404, 410) and role in _CONDITIONAL_ROLES - {"start"}:
+        if response.status in (404, 410) and role in _CONDITIONAL_ROLES - {req.START}:
             state = state_for(self.crawler)
             if state is not None:
                 state.mark(request.url, GONE, getattr(request.meta.get("source"), "name", None))

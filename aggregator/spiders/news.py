@@ -31,6 +31,7 @@ from aggregator.discovery import robots_sitemaps, sniff_xml, worth_following
 from aggregator.extract import decode_html
 from aggregator.items import PageItem
 from aggregator.lock import source_lock
+from aggregator.requests import ARTICLE, LISTING, ROBOTS, START, source_request
 from aggregator.scope import bound, budgets, source_scope
 
 _FEED_LINKS = (
@@ -138,28 +139,25 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("%s: not crawling it again", why)
         for src in self.running:
             for url in src.start_urls:
-                yield self._request(url, src, role="start", dont_filter=True)
+                yield self._request(url, src, role=START, dont_filter=True)
             if src.kind in ("portal", "sitemap"):
                 # sitemaps named in robots.txt list articles that list pages may no longer reach
                 for root in {
                     "{0.scheme}://{0.netloc}/robots.txt".format(urlsplit(u)) for u in src.start_urls
                 }:
-                    yield self._request(root, src, role="robots", dont_filter=True)
+                    yield self._request(root, src, role=ROBOTS, dont_filter=True)
 
     def _request(self, url: str, src: Source, role: str, **kwargs) -> scrapy.Request:
-        meta = {"source": src, "role": role}
-        if role == "robots" or not src.obey_robots:
-            meta["dont_obey_robotstxt"] = True
-        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta, **kwargs)
+        return source_request(url, src, role, callback=self.parse, errback=self.on_error, **kwargs)
 
     def parse(self, response: Response):
         src: Source = response.meta["source"]
         role = response.meta["role"]
         if response.status == 304:
             return  # unchanged since the last run: the incremental middleware follows its remembered links
-        if role == "robots":
+        if role == ROBOTS:
             text = response.text if isinstance(response, TextResponse) else ""
-            yield from self._listed(robots_sitemaps(text), src, "listing", response.url)
+            yield from self._listed(robots_sitemaps(text), src, LISTING, response.url)
             return
         body = response.body
         if body[:2] == b"\x1f\x8b":
@@ -175,9 +173,9 @@ class NewsSpider(scrapy.Spider):
             return
         self._count(src, "spider/html_pages")
         # with an article_links override, only the pages it points at are article candidates
-        if role == "article" or not src.selectors.article_links:
+        if role == ARTICLE or not src.selectors.article_links:
             yield self._item(response, body, src)
-        if role == "article" and src.kind != "portal":
+        if role == ARTICLE and src.kind != "portal":
             return  # feeds and sitemaps list the articles; their pages are not walked further
         yield from self._follow_links(response, src)
 
@@ -206,7 +204,7 @@ class NewsSpider(scrapy.Spider):
         sel = Selector(body=body, type="xml")
         sel.remove_namespaces()
         urls = (urljoin(response.url, u.strip()) for u in sel.xpath(_FEED_LINKS).getall())
-        yield from self._listed(urls, src, "article", response.url)
+        yield from self._listed(urls, src, ARTICLE, response.url)
 
     def _from_sitemap(self, body: bytes, response: Response, src: Source):
         self._count(src, "spider/sitemaps")
@@ -215,13 +213,13 @@ class NewsSpider(scrapy.Spider):
         except Exception:  # lxml raises several types on broken XML; a broken sitemap is just skipped
             self.logger.warning("unreadable sitemap at %s", response.url)
             return
-        role = "listing" if sitemap.type == "sitemapindex" else "article"
+        role = LISTING if sitemap.type == "sitemapindex" else ARTICLE
         urls = (urljoin(response.url, entry.get("loc", "").strip()) for entry in sitemap)
         yield from self._listed(urls, src, role, response.url)
 
     def _listed(self, urls, src: Source, role: str, where: str):
         """The URLs a feed or sitemap lists, in scope and up to the source's bound for one list."""
-        name = "max_sitemaps" if role == "listing" else "max_entries"
+        name = "max_sitemaps" if role == LISTING else "max_entries"
         limit = bound(src, name, self.crawler.settings)
         scope, taken = source_scope(src), 0
         for url in urls:
@@ -259,17 +257,17 @@ class NewsSpider(scrapy.Spider):
             reason = f"HTTP {failure.value.response.status}"
         else:
             reason = failure.getErrorMessage() or type(failure.value).__name__
-        if request.meta.get("role") == "robots":
+        if request.meta.get("role") == ROBOTS:
             return  # most sites have no robots.txt; that is not an error
         # robots.txt said no, or a linked page is gone (404/410, asked again by a later run if still linked):
         # neither is a failure of the run; a server error or a refusal (5xx, 403, 429) is
         status = failure.value.response.status if failure.check(HttpError) else None
         skipped = status in (404, 410) or (status is None and failure.check(IgnoreRequest))
-        if skipped and request.meta.get("role") != "start":
+        if skipped and request.meta.get("role") != START:
             self.logger.debug("skipped %s: %s", request.url, reason)
             return
         self._count(src, "spider/errors")
-        if request.meta.get("role") == "start":
+        if request.meta.get("role") == START:
             self.failures.setdefault(src.name, []).append(f"{request.url}: {reason}")
             self._count(src, "spider/start_failed")
             self.logger.error("could not fetch start URL %s: %s", request.url, reason)
