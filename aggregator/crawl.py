@@ -19,6 +19,7 @@ from scrapy.utils.ossignal import install_shutdown_handlers
 
 from aggregator import counters, runs
 from aggregator.config import Source
+from aggregator.extensions import kept_out
 from aggregator.runs import interrupt_reason, outcome_of, stats_counts, store_errors
 from aggregator.spiders.news import NewsSpider, run_sources
 from aggregator.store import StoreError
@@ -107,17 +108,15 @@ def results(scheduled: Scheduled, signum: int | None = None, forced: bool = Fals
     figures = counters.by_source(stats, [s.name for s in targets])
     error = getattr(crawler, "aggregator_error", None)
     outcomes = getattr(spider, "run_outcomes", {}) or {}
+    kept = kept_out(crawler)
     out = []
     for src in targets:
         own = figures.get(src.name, {})
         failures = list(getattr(spider, "failures", {}).get(src.name, []))
-        locked_out = getattr(spider, "locked_out", {}).get(src.name)
-        lock_error = getattr(spider, "lock_errors", {}).get(src.name)
-        if locked_out:
-            outcome, reason = "skipped", locked_out
-        elif lock_error:
-            outcome, reason = "failed", lock_error
-            failures.append(reason)
+        if src.name in kept:
+            outcome, reason = kept[src.name]
+            if outcome == "failed":
+                failures.append(reason)
         elif src.name in outcomes:
             outcome, reason = outcomes[src.name]
         elif signum is not None:

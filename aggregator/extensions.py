@@ -1,8 +1,11 @@
-"""Scrapy extensions: every crawl recorded in the ``runs`` table, and a live progress line on a terminal."""
+"""Scrapy extensions: each source's lock held for the crawl, every crawl recorded in the ``runs`` table, and a
+live progress line on a terminal."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import resource
 import sqlite3
 import sys
 import time
@@ -12,9 +15,84 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
 from aggregator import counters, runs
+from aggregator.lock import source_lock
 from aggregator.store import StoreError
 
 logger = logging.getLogger(__name__)
+
+
+def kept_out(crawler) -> dict[str, tuple[str, str]]:
+    """The sources of the crawl that SourceLock keeps out of it, by name: ``("skipped", why)`` when another
+    process crawls the source, ``("failed", why)`` when its lock cannot be taken at all. The spider crawls
+    the others; the summary and exit status report these."""
+    return getattr(crawler, "_aggregator_kept_out", {})
+
+
+class SourceLock:
+    """One lock per source for the whole crawl (aggregator/lock.py), so no source is crawled by two processes at
+    the same time: a source another process holds is skipped, the others run. The locks are taken when the
+    spider opens, before the runs are recorded, and released when it closes; the kernel releases them when
+    the process is killed.
+
+    On with ``AGGREGATOR_SOURCE_LOCK`` (the default) and a database (``AGGREGATOR_DB``): the locks live next to
+    it. What it keeps out is read with ``kept_out(crawler)``.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db = crawler.settings.get("AGGREGATOR_DB")
+        self.locks: list = []
+        crawler._aggregator_kept_out = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("AGGREGATOR_SOURCE_LOCK", True):
+            raise NotConfigured("AGGREGATOR_SOURCE_LOCK is off")
+        if not crawler.settings.get("AGGREGATOR_DB"):
+            raise NotConfigured("no AGGREGATOR_DB")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        targets = list(getattr(spider, "targets", []))
+        _room_for_files(len(targets))
+        out = self.crawler._aggregator_kept_out
+        for src in targets:
+            lock = source_lock(self.db, src.name)
+            try:
+                acquired = lock.acquire()
+            except OSError as exc:  # a lock file that must not be used (a symbolic link): this source fails
+                out[src.name] = ("failed", f"the crawl could not run: {exc}")
+                continue
+            if not acquired:
+                pid = lock.holder()
+                why = f"source {src.name} is being crawled by another process" + (
+                    f" (pid {pid})" if pid else ""
+                )
+                out[src.name] = ("skipped", why)
+                logger.warning("%s: not crawling it again", why)
+                continue
+            self.locks.append(lock)
+
+    def spider_closed(self, spider, reason) -> None:
+        for lock in self.locks:
+            lock.release()
+        self.locks = []
+
+
+def _room_for_files(locks: int) -> None:
+    """Each source's lock is an open file for the whole crawl: a thousand sources would pass the usual soft
+    limit of 1024 open files (sockets and the database need some too), so raise it towards the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = locks + 1024
+    if soft == resource.RLIM_INFINITY or soft >= want:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard)
+        )
 
 
 class RunRecorder:
@@ -22,8 +100,8 @@ class RunRecorder:
     ``AGGREGATOR_RUNS_FLUSH`` seconds while the crawl goes (so a killed run shows what it did), and finished
     when the spider closes, each source with its own outcome, reason, figures and duration.
 
-    Enabled for every crawl (CLI, ``run-due``, ``scrapy crawl``, Scrapyd); a source that did not run because
-    another process holds its lock records nothing.
+    Enabled for every crawl (CLI, ``run-due``, ``scrapy crawl``, Scrapyd); a source SourceLock kept out
+    (another process holds its lock) records nothing.
     """
 
     def __init__(self, crawler):

@@ -62,12 +62,15 @@ AGGREGATOR_MAX_TIME = 3600  # seconds from the source's first request
 AGGREGATOR_MAX_ENTRIES = 5_000  # URLs taken from one sitemap or feed
 AGGREGATOR_MAX_SITEMAPS = 50  # sitemaps taken from one sitemap index (or robots.txt)
 
-# every crawl is recorded in the runs table, holds its source's lock, and can show live progress
+# every crawl holds its sources' locks, is recorded in the runs table, and can show live progress; the locks
+# are taken first (on spider_opened, so before the runs are recorded): a source another process crawls is
+# skipped and gets no runs row
 EXTENSIONS = {
+    "aggregator.extensions.SourceLock": 50,
     "aggregator.extensions.RunRecorder": 100,
     "aggregator.extensions.Progress": 200,
 }
-AGGREGATOR_LOCK = True
+AGGREGATOR_SOURCE_LOCK = True
 AGGREGATOR_TRIGGER = "scrapy"  # what started the run, as recorded: scrapy | crawl | run-due
 AGGREGATOR_PROGRESS = False  # the CLI turns it on when stderr is a terminal
 

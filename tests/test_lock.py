@@ -1,7 +1,8 @@
 """The advisory locks next to the database (aggregator/lock.py): one per source, one for ``run-due``.
 
 What the crawl and ``run-due`` do with them (skip a locked source, leave when another run-due runs) is tested
-with the commands in test_runs.py and test_one_crawler.py; here, the locks themselves, held by real processes.
+with the commands in test_runs.py and test_one_crawler.py, the SourceLock extension that takes them in
+test_extensions.py; here, the locks themselves, held by real processes.
 """
 
 import os

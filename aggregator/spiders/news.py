@@ -9,10 +9,8 @@ Run it through the CLI (``aggregator crawl``) or as a Scrapy user would::
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
-import resource
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlparse, urlsplit
@@ -28,9 +26,9 @@ from scrapy.utils.sitemap import Sitemap
 from aggregator import counters
 from aggregator.config import Source, is_xpath, load_sources, source_for_urls
 from aggregator.discovery import robots_sitemaps, sniff_xml, worth_following
+from aggregator.extensions import kept_out
 from aggregator.extract import decode_html
 from aggregator.items import PageItem
-from aggregator.lock import source_lock
 from aggregator.requests import ARTICLE, LISTING, ROBOTS, START, source_request
 from aggregator.scope import bound, budgets, source_scope
 
@@ -93,50 +91,15 @@ class NewsSpider(scrapy.Spider):
         self.targets = run_sources(targets)
         # start URLs that could not be fetched, with the reason, per source
         self.failures: dict[str, list[str]] = {s.name: [] for s in self.targets}
-        self.locks: list = []
-        # why a source is not crawled by this run: another process crawls it
-        self.locked_out: dict[str, str] = {}
-        self.lock_errors: dict[str, str] = {}  # sources whose lock could not be taken at all
 
     @property
     def running(self) -> list[Source]:
-        """The sources this run crawls: all but those another process holds or whose lock is refused."""
-        return [s for s in self.targets if s.name not in self.locked_out and s.name not in self.lock_errors]
-
-    def _lock(self, db: str) -> None:
-        """Hold one lock per source for the whole crawl, so no source is crawled twice at the same time; a
-        source another process holds is skipped, the others run."""
-        _room_for_files(len(self.targets))
-        for src in self.targets:
-            lock = source_lock(db, src.name)
-            try:
-                acquired = lock.acquire()
-            except OSError as exc:  # a lock file that must not be used (a symbolic link): this source fails
-                self.lock_errors[src.name] = f"the crawl could not run: {exc}"
-                continue
-            if not acquired:
-                pid = lock.holder()
-                self.locked_out[src.name] = f"source {src.name} is being crawled by another process" + (
-                    f" (pid {pid})" if pid else ""
-                )
-                continue
-            self.locks.append(lock)
-
-    def closed(self, reason: str | None = None) -> None:
-        for lock in self.locks:
-            lock.release()
-        self.locks = []
-
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        if crawler.settings.getbool("AGGREGATOR_LOCK", True) and crawler.settings.get("AGGREGATOR_DB"):
-            spider._lock(crawler.settings.get("AGGREGATOR_DB"))
-        return spider
+        """The sources this run crawls: all but those the SourceLock extension keeps out (another process
+        crawls them, or their lock cannot be taken)."""
+        out = kept_out(self.crawler) if hasattr(self, "crawler") else {}
+        return [s for s in self.targets if s.name not in out]
 
     async def start(self):
-        for why in self.locked_out.values():
-            self.logger.warning("%s: not crawling it again", why)
         for src in self.running:
             for url in src.start_urls:
                 yield self._request(url, src, role=START, dont_filter=True)
@@ -273,19 +236,6 @@ class NewsSpider(scrapy.Spider):
             self.logger.error("could not fetch start URL %s: %s", request.url, reason)
         else:
             self.logger.warning("could not fetch %s: %s", request.url, reason)
-
-
-def _room_for_files(locks: int) -> None:
-    """Each source's lock is an open file for the whole crawl: a thousand sources would pass the usual soft
-    limit of 1024 open files (sockets and the database need some too), so raise it towards the hard limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = locks + 1024
-    if soft == resource.RLIM_INFINITY or soft >= want:
-        return
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(
-            resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard)
-        )
 
 
 def _is_html(response: Response, body: bytes) -> bool:
