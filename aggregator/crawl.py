@@ -19,7 +19,7 @@ from scrapy.utils.ossignal import install_shutdown_handlers
 
 from aggregator import counters, runs
 from aggregator.config import Source
-from aggregator.extensions import kept_out
+from aggregator.extensions import kept_out, recorded_runs
 from aggregator.runs import interrupt_reason, outcome_of, stats_counts, store_errors
 from aggregator.spiders.news import NewsSpider, run_sources
 from aggregator.store import StoreError
@@ -107,7 +107,8 @@ def results(scheduled: Scheduled, signum: int | None = None, forced: bool = Fals
     stats = dict(collector.get_stats()) if collector else {}
     figures = counters.by_source(stats, [s.name for s in targets])
     error = getattr(crawler, "aggregator_error", None)
-    outcomes = getattr(spider, "run_outcomes", {}) or {}
+    run_ids, outcomes = recorded_runs(crawler)
+    outcomes = outcomes or {}
     kept = kept_out(crawler)
     out = []
     for src in targets:
@@ -133,7 +134,7 @@ def results(scheduled: Scheduled, signum: int | None = None, forced: bool = Fals
                 failures=failures,
                 outcome=outcome,
                 reason=reason,
-                run_id=getattr(spider, "run_ids", {}).get(src.name),
+                run_id=run_ids.get(src.name),
                 signal=signum,
             )
         )
@@ -170,7 +171,7 @@ def _finish_forced(scheduled: Scheduled, out: list[CrawlResult]) -> None:
     """After a second signal the reactor stops before the spider closes, so nobody finished the runs rows:
     finish them here, interrupted, with the figures counted so far (what was stored is in them)."""
     crawler = scheduled.crawler
-    closed = getattr(getattr(crawler, "spider", None), "run_outcomes", None)
+    _, closed = recorded_runs(crawler)
     ends = [
         {
             "run_id": r.run_id,

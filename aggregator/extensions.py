@@ -95,6 +95,14 @@ def _room_for_files(locks: int) -> None:
         )
 
 
+def recorded_runs(crawler) -> tuple[dict[str, int], dict[str, tuple[str, str | None]] | None]:
+    """What RunRecorder recorded for the crawl: each source's run id, and each source's (outcome, reason) as
+    its row was finished when the spider closed (None until then: a crawl stopped before its spider closed
+    has rows nobody finished)."""
+    recorder = getattr(crawler, "_aggregator_runs", None)
+    return (dict(recorder.run_ids), recorder.outcomes) if recorder else ({}, None)
+
+
 class RunRecorder:
     """One runs row per source: inserted ``running`` when the spider opens, given its figures every
     ``AGGREGATOR_RUNS_FLUSH`` seconds while the crawl goes (so a killed run shows what it did), and finished
@@ -110,6 +118,7 @@ class RunRecorder:
         self.trigger = crawler.settings.get("AGGREGATOR_TRIGGER", "scrapy")
         self.flush_every = crawler.settings.getfloat("AGGREGATOR_RUNS_FLUSH", 10.0)
         self.run_ids: dict[str, int] = {}
+        self.outcomes: dict[str, tuple[str, str | None]] | None = None
         self.sources: list = []  # the sources this crawl runs (not locked out): each has an outcome to record
         self.started = 0.0
         self._loop: LoopingCall | None = None
@@ -119,6 +128,7 @@ class RunRecorder:
         if not crawler.settings.get("AGGREGATOR_DB"):
             raise NotConfigured("no AGGREGATOR_DB")
         ext = cls(crawler)
+        crawler._aggregator_runs = ext
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -136,7 +146,6 @@ class RunRecorder:
         except (sqlite3.Error, StoreError) as exc:
             self._write_failed(None, f"recording the run: {exc}")
             return
-        spider.run_ids = dict(self.run_ids)
         if self.flush_every > 0:
             self._loop = LoopingCall(self.flush)
             self._loop.start(self.flush_every, now=False)
@@ -194,7 +203,7 @@ class RunRecorder:
                     outcomes[src.name] = runs.outcome_of(
                         figures.get(src.name, {}), list(failures.get(src.name, [])), len(src.start_urls)
                     )
-        spider.run_outcomes = outcomes
+        self.outcomes = outcomes
 
     def _write_failed(self, source: str | None, message: str) -> None:
         logger.error("%s", message)
