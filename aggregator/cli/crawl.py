@@ -16,6 +16,11 @@ ORDER = 10  # position in --help
 
 
 def register(sub, db_option) -> None:
+    _register_demo(sub, db_option)
+    _register_crawl(sub, db_option)
+
+
+def _register_demo(sub, db_option) -> None:
     p = sub.add_parser(
         "demo",
         parents=[db_option],
@@ -33,6 +38,8 @@ def register(sub, db_option) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
     p.set_defaults(func=cmd_demo)
 
+
+def _register_crawl(sub, db_option) -> None:
     p = sub.add_parser(
         "crawl",
         parents=[db_option],

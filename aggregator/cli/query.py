@@ -15,6 +15,11 @@ BOLD, RESET = "\033[1m", "\033[0m"
 
 
 def register(sub, db_option) -> None:
+    for add in (_register_search, _register_show, _register_stats, _register_browse):
+        add(sub, db_option)
+
+
+def _register_search(sub, db_option) -> None:
     p = sub.add_parser(
         "search",
         parents=[db_option],
@@ -40,6 +45,8 @@ def register(sub, db_option) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_search)
 
+
+def _register_show(sub, db_option) -> None:
     p = sub.add_parser(
         "show",
         parents=[db_option],
@@ -58,6 +65,8 @@ def register(sub, db_option) -> None:
     )
     p.set_defaults(func=cmd_show)
 
+
+def _register_stats(sub, db_option) -> None:
     p = sub.add_parser(
         "stats",
         parents=[db_option],
@@ -69,6 +78,8 @@ def register(sub, db_option) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
+
+def _register_browse(sub, db_option) -> None:
     p = sub.add_parser(
         "browse",
         parents=[db_option],
