@@ -125,6 +125,31 @@ def parse_sources(text: str, filename: str = "<sources>") -> list[Source]:
 
 
 def _parse_entry(entry: dict, fail) -> Source:
+    """One [[source]] table as a Source; ``fail(message, key)`` raises, naming the key's line. The checks run
+    in the order of the table's usual layout, so the first problem reported is the first one a reader meets."""
+    name, kind, urls = _check_identity(entry, fail)
+    every, cron, revisit = _check_schedule(entry, name, fail)
+    max_time, obey, publisher = _check_crawl_options(entry, name, fail)
+    sel = _check_selectors(entry, name, fail)
+    return Source(
+        name=name,
+        kind=kind,
+        start_urls=tuple(urls),
+        every=str(every) if every is not None else None,
+        cron=cron,
+        publisher=publisher,
+        depth=entry.get("depth"),
+        max_pages=entry.get("max_pages"),
+        max_time=max_time,
+        max_entries=entry.get("max_entries"),
+        max_sitemaps=entry.get("max_sitemaps"),
+        obey_robots=obey,
+        selectors=Selectors(**sel),
+        revisit=str(revisit) if revisit is not None else None,
+    )
+
+
+def _check_identity(entry: dict, fail) -> tuple[str, str, list[str]]:
     for key in entry:
         if key not in _KEYS:
             fail(f"unknown key {key!r} (known: {', '.join(sorted(_KEYS))})", key)
@@ -145,6 +170,10 @@ def _parse_entry(entry: dict, fail) -> Source:
     for url in urls:
         if not is_http_url(url):
             fail(f"source {name!r}: {url!r} is not an http(s) URL", "start_urls")
+    return name, kind, urls
+
+
+def _check_schedule(entry: dict, name: str, fail) -> tuple:
     every, cron = entry.get("every"), entry.get("cron")
     if every is not None and cron is not None:
         fail(f"source {name!r}: give either 'every' or 'cron', not both", "cron")
@@ -164,6 +193,10 @@ def _parse_entry(entry: dict, fail) -> Source:
             parse_interval(str(revisit))
         except ValueError as exc:
             fail(f"source {name!r}: revisit: {exc}", "revisit")
+    return every, cron, revisit
+
+
+def _check_crawl_options(entry: dict, name: str, fail) -> tuple:
     for key in ("depth", "max_pages", "max_entries", "max_sitemaps"):
         value = entry.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
@@ -180,6 +213,10 @@ def _parse_entry(entry: dict, fail) -> Source:
     publisher = entry.get("publisher")
     if publisher is not None and not isinstance(publisher, str):
         fail(f"source {name!r}: publisher must be a string", "publisher")
+    return max_time, obey, publisher
+
+
+def _check_selectors(entry: dict, name: str, fail) -> dict:
     sel = entry.get("selectors", {})
     if not isinstance(sel, dict):
         fail(f"source {name!r}: selectors must be a table: write [source.selectors]", "selectors")
@@ -193,22 +230,7 @@ def _parse_entry(entry: dict, fail) -> Source:
         error = selector_error(value, elements=key in _ELEMENT_SELECTORS)
         if error:
             fail(f"source {name!r}: selector {key!r} {error}", key)
-    return Source(
-        name=name,
-        kind=kind,
-        start_urls=tuple(urls),
-        every=str(every) if every is not None else None,
-        cron=cron,
-        publisher=publisher,
-        depth=entry.get("depth"),
-        max_pages=entry.get("max_pages"),
-        max_time=max_time,
-        max_entries=entry.get("max_entries"),
-        max_sitemaps=entry.get("max_sitemaps"),
-        obey_robots=obey,
-        selectors=Selectors(**sel),
-        revisit=str(revisit) if revisit is not None else None,
-    )
+    return sel
 
 
 def _top_line(lines: list[str], key: str) -> int:
