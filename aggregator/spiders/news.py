@@ -29,7 +29,7 @@ from aggregator.discovery import robots_sitemaps, sniff_xml, worth_following
 from aggregator.extensions import kept_out
 from aggregator.extract import decode_html
 from aggregator.items import PageItem
-from aggregator.requests import ARTICLE, LISTING, ROBOTS, START, source_request
+from aggregator.requests import ARTICLE, LISTING, PAGE, ROBOTS, START, source_request
 from aggregator.scope import bound, budgets, source_scope
 
 _FEED_LINKS = (
@@ -155,12 +155,10 @@ class NewsSpider(scrapy.Spider):
         scope = source_scope(src)
         for link in _LINKS.extract_links(html_response):
             url = link.url
-            role = "article" if url in article_urls else "page"
+            role = ARTICLE if url in article_urls else PAGE
             if not worth_following(url) or _denied_extension(url) or scope.refuses(url, role):
                 continue
-            request = self._request(url, src, role=role)
-            request.meta["link_text"] = (link.text or "").strip()[:40]
-            yield request
+            yield self._request(url, src, role=role, link_text=link.text or "")
 
     def _from_feed(self, body: bytes, response: Response, src: Source):
         self._count(src, "spider/feeds")
