@@ -34,8 +34,8 @@ from scrapy.spidermiddlewares.depth import DepthMiddleware
 
 from aggregator import counters
 from aggregator.discovery import canonical
+from aggregator.requests import ARTICLE, ROBOTS, ROLE
 
-ROLE_ARTICLE = "article"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # the settings and their defaults; 0 turns a bound off
@@ -112,7 +112,7 @@ class Scope:
             return f"{cls} address"
         if key in self.sites:
             return None
-        if self.kind == "feed" and role == ROLE_ARTICLE:
+        if self.kind == "feed" and role == ARTICLE:
             return None  # feeds list articles on any host; their pages are not walked further
         return "off-site"
 
@@ -228,7 +228,7 @@ class ScopeSpiderMiddleware(_ScopeCheck):
             self.crawler.spider.logger.info("not fetching %s: %s", request.url, why)
             return False
         book = budgets(self.crawler)
-        if request.meta.get("role") == "robots":
+        if request.meta.get(ROLE) == ROBOTS:
             return True  # robots.txt is not a page of the budget
         if not book.admit(request, src):
             counters.inc(self.stats, src.name, "scope/dropped/max_pages")

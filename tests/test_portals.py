@@ -21,7 +21,8 @@ import pytest
 from aggregator.config import Source, load_sources
 from aggregator.extract import Article, Selectors, decode_html, extract
 from aggregator.extract.dom import parse_html, select_values
-from aggregator.scope import ROLE_ARTICLE, source_scope
+from aggregator.requests import ARTICLE
+from aggregator.scope import source_scope
 
 ROOT = Path(__file__).parent.parent
 SOURCES_FILE = ROOT / "data" / "sources.toml"
@@ -113,7 +114,7 @@ def fixture_problems(name: str, sources: dict[str, Source], portals: Path) -> li
     article, expected = extract_fixture(src, folder)
     found = selectors_matching_nothing(src, read_page(folder)) + differences(article, expected)
     # the crawl's own scope: a page in the wrong folder, or of a site the source never reaches, tests nothing
-    why = source_scope(src).refuses(expected["url"], ROLE_ARTICLE)
+    why = source_scope(src).refuses(expected["url"], ARTICLE)
     if why:
         found.insert(
             0, f"url {expected['url']} is one the source never fetches ({why}): is it this source's page?"

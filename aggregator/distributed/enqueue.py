@@ -11,6 +11,7 @@ from aggregator.config import Source
 from aggregator.distributed.keys import RUNS, SEEN_TTL, admitted_key, queue_key, run_key
 from aggregator.distributed.state import seed_state
 from aggregator.distributed.worker import WorkerSpider
+from aggregator.requests import ROBOTS, ROLE
 from aggregator.scope import canonical
 from aggregator.spiders.news import NewsSpider
 
@@ -45,7 +46,7 @@ def enqueue(server, sources: list[Source], db: str, trigger: str) -> tuple[list,
         admitted = set()
         for request in requests:
             pipe.zadd(queue_key(spider.source.name), {request_bytes(spider, request): -request.priority})
-            if request.meta.get("role") != "robots":
+            if request.meta.get(ROLE) != ROBOTS:
                 admitted.add(canonical(request.url))
         if admitted:
             # the start pages count against the page budget, as in a local crawl (which admits them as it starts)
