@@ -147,13 +147,12 @@ class _Scorer:
             el, in_link, in_item, in_drop, cell
         )
         if tag in BLOCK_TAGS:
-            g, b, k = _judge(t, link, p, cell)
+            g, b, teaser, first_kind, first_good, last_kind = _close(
+                t, link, p, cell, teaser, first_kind, first_good, last_kind
+            )
             good += g
             bad += b
             t = link = p = 0
-            if k and k != SNIP:
-                teaser, first_kind, first_good = _follow(teaser, first_kind, first_good, last_kind, k, g)
-                last_kind = k
         if teaser and good <= TEASER_ITEM_MAX:
             # only inside a small item (li, card): a link heading between two article paragraphs is an ad
             good -= teaser
@@ -188,15 +187,12 @@ class _Scorer:
                 bad += cb
                 if ctag in BLOCK_TAGS:
                     # the block child closes our running inline text
-                    g, b, k = _judge(t, link, p, cell)
+                    g, b, teaser, first_kind, first_good, last_kind = _close(
+                        t, link, p, cell, teaser, first_kind, first_good, last_kind
+                    )
                     good += g
                     bad += b
                     t = link = p = 0
-                    if k and k != SNIP:
-                        teaser, first_kind, first_good = _follow(
-                            teaser, first_kind, first_good, last_kind, k, g
-                        )
-                        last_kind = k
                 else:
                     t += ct
                     link += cl
@@ -215,6 +211,15 @@ class _Scorer:
                     if in_link:
                         link += n
         return good, bad, teaser, t, link, p, first_kind, first_good, last_kind
+
+
+def _close(chars, link, punct, cell, teaser, first_kind, first_good, last_kind):
+    """Judge the running inline text a block closes: (good, bad) and the teaser bookkeeping after it."""
+    g, b, k = _judge(chars, link, punct, cell)
+    if k and k != SNIP:
+        teaser, first_kind, first_good = _follow(teaser, first_kind, first_good, last_kind, k, g)
+        last_kind = k
+    return g, b, teaser, first_kind, first_good, last_kind
 
 
 def _follow(teaser: float, first_kind: int, first_good: float, last_kind: int, kind: int, good: float):
