@@ -1,4 +1,4 @@
-"""A crawl on several machines (aggregator/distributed.py): a real redis-server on a loopback port, the demo
+"""A crawl on several machines (aggregator/distributed/): a real redis-server on a loopback port, the demo
 portals, workers and the writer as the CLI runs them. The database they fill must equal a single-process crawl
 of the same portals, also when a worker or the writer is killed on the way."""
 
@@ -87,7 +87,7 @@ def server(redis_server):
 @pytest.fixture(scope="module")
 def demo():
     """The demo portals, with the log of every request they answer."""
-    with serve_portals() as servers:
+    with serve_portals(record=True) as servers:
         yield servers
 
 
@@ -312,7 +312,7 @@ def test_budgets_survive_a_takeover(server, tmp_path):
     url, client = server
     db = tmp_path / "d.db"
     # slow portals: a page takes half a second, so the first worker is killed with most of the crawl ahead
-    with serve_portals(delay=0.5) as slow:
+    with serve_portals(delay=0.5, record=True) as slow:
         sources = tmp_path / "sources.toml"
         kjb_url, cjrb_url = slow.urls["kjb"], slow.urls["cjrb"]
         sources.write_text(

@@ -128,11 +128,14 @@ class PortError(OSError):
 class PortalServers:
     """One loopback HTTP server per demo portal; use as a context manager or call start()/stop()."""
 
-    def __init__(self, host: str = "127.0.0.1", port_base: int | None = None, delay: float = 0.0):
+    def __init__(
+        self, host: str = "127.0.0.1", port_base: int | None = None, delay: float = 0.0, record: bool = False
+    ):
         self.host, self.port_base, self.delay = host, port_base, delay
         self.urls: dict[str, str] = {}
-        # every request answered, as (port, path, status), in order: what a crawl fetched (tests/test_distributed.py)
-        self.log: list[tuple[int, str, int]] = []
+        # with ``record``, every request answered, as (port, path, status), in order: what a crawl fetched
+        # (tests/test_distributed.py); off by default, so `aggregator demo --serve` does not grow for days
+        self.log: list[tuple[int, str, int]] | None = [] if record else None
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -183,10 +186,12 @@ class PortalServers:
         self.stop()
 
 
-def serve_portals(host: str = "127.0.0.1", port_base: int | None = None, delay: float = 0.0) -> PortalServers:
+def serve_portals(
+    host: str = "127.0.0.1", port_base: int | None = None, delay: float = 0.0, record: bool = False
+) -> PortalServers:
     """`with serve_portals() as p: p.urls[...]`; None: free ports, else portal i gets port_base+i; ``delay``:
-    seconds each response waits."""
-    return PortalServers(host, port_base, delay)
+    seconds each response waits; ``record``: keep every request answered in ``p.log``."""
+    return PortalServers(host, port_base, delay, record)
 
 
 if __name__ == "__main__":  # manual browsing: python -m aggregator.demo.server [PORT_BASE]
