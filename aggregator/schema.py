@@ -222,3 +222,11 @@ def m009_search_names(db: sqlite_utils.Database) -> None:
     from aggregator.search import add_names
 
     add_names(db.conn)
+
+
+@migrations()
+def m010_run_figures(db: sqlite_utils.Database) -> None:
+    # a killed run's figures are read from what it stored (runs._stored_since): by source and time, without
+    # scanning every copy and page the database holds
+    db["copies"].create_index(["source_name", "first_seen"], if_not_exists=True)
+    db["page_state"].create_index(["source_name", "checked_at"], if_not_exists=True)
