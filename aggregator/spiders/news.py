@@ -29,6 +29,7 @@ from aggregator.discovery import robots_sitemaps, sniff_xml, worth_following
 from aggregator.extensions import kept_out
 from aggregator.extract import decode_html
 from aggregator.items import PageItem
+from aggregator.links import extract_links
 from aggregator.requests import ARTICLE, LISTING, PAGE, ROBOTS, START, source_request
 from aggregator.scope import bound, budgets, source_scope
 
@@ -37,10 +38,8 @@ _FEED_LINKS = (
     " | //entry/link[not(@rel) or @rel='alternate']/@href"
 )
 _MAX_GUNZIP = 16 * 1024 * 1024
-# <link> too: feeds announced with <link rel="alternate" type="application/rss+xml">. Scrapy's extension filter
-# tries its 91 extensions one by one on every link (a third of link extraction): _denied_extension does the same
-# with one set lookup
-_LINKS = LinkExtractor(tags=("a", "area", "link"), attrs=("href",), deny_extensions=())
+# Scrapy's extension filter tries its 91 extensions one by one on every link (a third of link extraction):
+# _denied_extension does the same with one set lookup
 _DENIED_EXTENSIONS = frozenset(IGNORED_EXTENSIONS)
 
 
@@ -153,7 +152,7 @@ class NewsSpider(scrapy.Spider):
             for link in LinkExtractor(**{key: sel}).extract_links(html_response):
                 article_urls.add(link.url)
         scope = source_scope(src)
-        for link in _LINKS.extract_links(html_response):
+        for link in extract_links(html_response):
             url = link.url
             role = ARTICLE if url in article_urls else PAGE
             if not worth_following(url) or _denied_extension(url) or scope.refuses(url, role):
