@@ -42,6 +42,7 @@ RANK_WINDOW = 1000  # matches ranked per query: the newest ones
 CHUNK = 64  # the SQL tokeniser cuts a text into chunks (substr() is linear in the offset), then characters
 SEQ_ROWS = 4096
 MAX_INDEXED_CHARS = CHUNK * SEQ_ROWS
+CACHED_CHARS = 20_000
 
 
 class SearchError(Exception):
@@ -97,11 +98,19 @@ def register(conn: sqlite3.Connection) -> None:
     """Give a connection the ``search_text()`` function that the index triggers call (``Store`` does this)."""
     table: dict[int, str] | None = None
 
-    def search_text(text):
+    def tokens(text):
         nonlocal table
         if table is None:
             table = {ord(c): n for c, n in _charmap_from(conn).items()}
         return index_text(text, table)
+
+    # the update trigger tokenises a story's old and new text, which are mostly the same (a copy joining a
+    # story changes its names or title, rarely its body), and a story changes again soon after it was made;
+    # only texts of a news article's length are kept, so the cache stays a few MB whatever the pages hold
+    cached = lru_cache(maxsize=32)(tokens)
+
+    def search_text(text):
+        return cached(text) if text is None or len(text) <= CACHED_CHARS else tokens(text)
 
     def search_names(source, reporters, correspondents, editors):
         nonlocal table
