@@ -104,7 +104,7 @@ class CrawlState:
     """The incremental state of one crawler, read from and written to the database as the crawl goes."""
 
     def __init__(self, db: str, incremental: bool = True, stop_pagination: bool = True):
-        self.store = Store(db)
+        self.store = Store(db, background_checkpoint=True)
         self.conn = self.store.db.conn
         self.incremental = incremental
         self.stop_pagination = incremental and stop_pagination

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from aggregator import search
+from aggregator import checkpoint, search
 from aggregator.dbfiles import StoreError, check_readable, connect_readonly, create_private
 from aggregator.dedup import Fingerprint, Match, fingerprint, is_traditional
 from aggregator.regroup import regroup
@@ -67,11 +67,20 @@ NEW_STORY, NEW_COPY, UPDATED, UNCHANGED = "new_story", "new_copy", "updated_copy
 
 
 class Store:
-    def __init__(self, path: str | Path, readonly: bool = False, timeout: float = 30):
+    def __init__(
+        self,
+        path: str | Path,
+        readonly: bool = False,
+        timeout: float = 30,
+        background_checkpoint: bool = False,
+    ):
         """Open (and create, and migrate) the database; ``readonly=True`` opens an existing aggregator
-        database with SQLite's ``mode=ro`` and changes nothing, refusing any other file."""
+        database with SQLite's ``mode=ro`` and changes nothing, refusing any other file.
+        ``background_checkpoint``: commits leave the log's copy into the database to a thread
+        (aggregator/checkpoint.py), for a writer in a crawl's reactor thread."""
         self.path = Path(path)
         self.readonly = readonly
+        self._checkpointed: str | None = None
         try:
             if readonly:
                 conn = connect_readonly(self.path, timeout)
@@ -90,6 +99,9 @@ class Store:
                 check_readable(self.db, path)
             else:
                 migrate(self.db)
+                if background_checkpoint and str(path) != ":memory:":
+                    self._checkpointed = str(self.path.resolve())
+                    checkpoint.attach(conn, self._checkpointed)
         except (sqlite3.DatabaseError, SchemaError, StoreError) as exc:
             if "conn" in locals():
                 conn.close()
@@ -99,6 +111,9 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+        if self._checkpointed:
+            checkpoint.detach(self._checkpointed)
+            self._checkpointed = None
 
     def __enter__(self) -> Store:
         return self

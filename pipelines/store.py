@@ -65,7 +65,7 @@ class StorePipeline:
         )
 
     def open_spider(self):
-        self.store = Store(self.db_path, timeout=self.timeout)
+        self.store = Store(self.db_path, timeout=self.timeout, background_checkpoint=True)
 
     def close_spider(self):
         if self.store:

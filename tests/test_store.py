@@ -2,9 +2,12 @@ import dataclasses
 import json
 import multiprocessing
 import sqlite3
+import threading
+import time
 
 import pytest
 
+from aggregator import checkpoint
 from aggregator.dedup import SIGNATURE_VERSION
 from aggregator.store import NEW_COPY, NEW_STORY, UNCHANGED, UPDATED, CopyRecord, Store, StoreError
 
@@ -339,3 +342,30 @@ def test_a_database_from_before_the_story_aggregates_is_migrated(tmp_path):
             NEW_COPY,
             article,
         )
+
+
+def _checkpoint_threads():
+    return [t for t in threading.enumerate() if t.name == "aggregator-wal-checkpoint"]
+
+
+def test_background_checkpoint_moves_the_log_into_the_database_off_the_writing_thread(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoint, "INTERVAL", 0.05)
+    path = tmp_path / "a.db"
+    a = Store(path, background_checkpoint=True)
+    b = Store(path, background_checkpoint=True)  # a second writer of the same file shares the thread
+    assert len(_checkpoint_threads()) == 1
+    assert a.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    size = path.stat().st_size
+    for i in range(40):
+        a.add_copy(copy(f"http://p.test/{i}.html", body=f"第{i}篇文章的正文内容，写进日志。" * 20))
+    # the commits only appended to the log; the thread copies it into the database file
+    deadline = time.monotonic() + 10
+    while path.stat().st_size <= size and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.stat().st_size > size
+    a.close()
+    assert len(_checkpoint_threads()) == 1  # b still writes
+    b.close()
+    assert _checkpoint_threads() == []
+    with Store(path, readonly=True) as s:
+        assert s.counts()["copies"] == 40
