@@ -101,6 +101,14 @@ def default_workers(settings) -> int:
     return max(0, int(value))
 
 
+DEPTH = 2  # pages held by one worker
+
+
+def _size(job) -> int:
+    """Characters a job sends down the pipe, roughly: a page's HTML, a stored copy's body."""
+    return len(job["html"]) if isinstance(job, dict) else len(getattr(job, "body", ""))
+
+
 @implementer(IReadDescriptor)
 class _Worker:
     """One worker process and the pages it holds, in order: the first is the one it is working on."""
@@ -109,7 +117,7 @@ class _Worker:
         self.pool = pool
         self.conn, child = pool._context.Pipe(duplex=True)
         self.process = pool._context.Process(
-            target=_worker_main, args=(child, pool.faults), daemon=True, name="aggregator-extract"
+            target=pool.main, args=(child, *pool.main_args), daemon=True, name=pool.name
         )
         self.process.start()
         child.close()  # the worker's end lives in the worker only: it reads EOF when this process dies
@@ -151,7 +159,7 @@ class _Worker:
         if self.timer is not None and self.timer.active():
             self.timer.cancel()
         self.timer = None
-        if self.held:
+        if self.held and self.pool.timeout:
             self.timer = self.pool.reactor.callLater(self.pool.timeout, self._timed_out)
 
     def _timed_out(self) -> None:
@@ -221,16 +229,29 @@ class ExtractionPool:
     goes back to the front of the queue.
     """
 
-    DEPTH = 2  # pages held by one worker
     PREFETCH_MAX = 60_000  # characters: a page is sent to a busy worker only if it fits in the pipe's buffer
 
-    def __init__(self, workers: int, timeout: float = 60.0, faults: dict | None = None):
+    def __init__(
+        self,
+        workers: int,
+        timeout: float | None = 60.0,
+        faults: dict | None = None,
+        *,
+        main=None,
+        args: tuple = (),
+        name: str = "aggregator-extract",
+        depth: int = DEPTH,
+    ):
+        """``main(conn, *args)``, run in each worker, answers each object it reads from ``conn`` in order (and
+        ends on None or EOF); by default ``process_page`` with ``faults``. ``timeout``: None for no limit."""
         from twisted.internet import reactor
 
         self.reactor = reactor
         self.size = max(1, workers)
         self.timeout = timeout
         self.faults = dict(faults or {})
+        self.main, self.main_args = (main, args) if main else (_worker_main, (self.faults,))
+        self.name, self.depth = name, depth
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
         self.workers: list[_Worker] = []
@@ -259,9 +280,9 @@ class ExtractionPool:
         self.warm_up()
         while self.waiting:
             worker = min(self.workers, key=lambda w: len(w.held))
-            if len(worker.held) >= self.DEPTH:
+            if len(worker.held) >= self.depth:
                 return
-            if worker.held and len(self.waiting[0][0]["html"]) > self.PREFETCH_MAX:
+            if worker.held and _size(self.waiting[0][0]) > self.PREFETCH_MAX:
                 # the pipe would be full until the worker is done with its page, and the reactor thread would
                 # wait on the write: a large page goes to a worker with nothing else to do
                 return
@@ -286,10 +307,13 @@ class ExtractionPool:
         if not self.closed:
             self._feed()
 
-    def close(self) -> None:
+    def close(self, wait: float = 0) -> None:
+        """Stop the workers (each ends after what it holds); ``wait``: seconds to wait for them to exit."""
         self.closed = True
         for worker in self.workers:
             worker.stop()
+        for worker in self.workers if wait else ():
+            worker.process.join(wait)
         self.workers = []
         while self.waiting:
             self.waiting.popleft()[1].errback(RuntimeError("the extraction pool is closed"))

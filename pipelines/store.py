@@ -11,6 +11,8 @@ from scrapy.exceptions import DropItem
 from aggregator import counters
 from aggregator.store import CopyRecord, Store
 from aggregator.stories import hosted_by_publisher
+from aggregator.workers import WorkerCrashed, default_workers
+from aggregator.writer import StoreWriteError, StoreWriter
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +45,25 @@ def copy_record(adapter) -> CopyRecord:
 
 
 class StorePipeline:
-    """A write that fails (a full disk; another process holding the database longer than
-    ``AGGREGATOR_DB_TIMEOUT`` seconds, default 30) loses that article: it is logged and counted as
-    ``store/error`` (the last message in ``store/last_error``), so the run ends ``partial`` or ``failed`` and the
-    command exits non-zero, instead of the article vanishing without a word."""
+    """Stores each copy through the store's one writer: a process of its own (aggregator/writer.py) when the
+    crawl has extraction workers (``AGGREGATOR_WORKERS`` > 0, the default), else this process.
 
-    def __init__(self, db_path: str, stats, timeout: float = 30, crawler=None):
+    A write that fails (a full disk; another process holding the database longer than
+    ``AGGREGATOR_DB_TIMEOUT`` seconds, default 30; the writer process killed) loses that article: it is logged
+    and counted as ``store/error`` (the last message in ``store/last_error``), so the run ends ``partial`` or
+    ``failed`` and the command exits non-zero, instead of the article vanishing without a word."""
+
+    def __init__(
+        self, db_path: str, stats, timeout: float = 30, crawler=None, workers: int = 0, crash_on=None
+    ):
         self.db_path = db_path
         self.stats = stats
         self.crawler = crawler
         self.timeout = timeout
+        self.workers = workers
         self.store: Store | None = None
+        self.writer: StoreWriter | None = None
+        self.crash_on = crash_on  # test-only fault: see aggregator/writer.py
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -62,20 +72,32 @@ class StorePipeline:
             crawler.stats,
             timeout=crawler.settings.getfloat("AGGREGATOR_DB_TIMEOUT", 30),
             crawler=crawler,
+            workers=default_workers(crawler.settings),
+            crash_on=crawler.settings.getdict("AGGREGATOR_TEST_WORKER_FAULTS").get("store_crash"),
         )
 
     def open_spider(self):
+        # created and migrated here, so that a database that cannot be used stops the crawl at once
         self.store = Store(self.db_path, timeout=self.timeout, background_checkpoint=True)
+        if self.workers:
+            self.store.close()
+            self.store = None
+            self.writer = StoreWriter(self.db_path, self.timeout, self.crash_on)
 
     def close_spider(self):
         if self.store:
             self.store.close()
+        if self.writer:
+            self.writer.close()
 
-    def process_item(self, item):
+    async def process_item(self, item):
         copy = copy_record(ItemAdapter(item))
         try:
-            outcome, _ = self.store.add_copy(copy)
-        except sqlite3.Error as exc:
+            if self.writer is None:
+                outcome, _ = self.store.add_copy(copy)
+            else:
+                outcome, _ = await self.writer.add_copy(copy)
+        except (sqlite3.Error, StoreWriteError, WorkerCrashed) as exc:
             counters.inc(self.stats, copy.source_name, "store/error", crawler=self.crawler)
             counters.set_value(self.stats, copy.source_name, "store/last_error", str(exc))
             logger.error("could not store %s: %s", copy.final_url, exc)

@@ -32,7 +32,8 @@ def page(url="http://kjb.test/content/1.html", html=ARTICLE, **kw) -> PageItem:
 
 @pytest.fixture
 def crawler(tmp_path):
-    return get_crawler(settings_dict={"AGGREGATOR_DB": str(tmp_path / "p.db")})
+    # in this process: the stages are called here one after the other, without a reactor
+    return get_crawler(settings_dict={"AGGREGATOR_DB": str(tmp_path / "p.db"), "AGGREGATOR_WORKERS": 0})
 
 
 def settle(result):
