@@ -103,9 +103,12 @@ def _header(headers, name: str) -> str | None:
 class CrawlState:
     """The incremental state of one crawler, read from and written to the database as the crawl goes."""
 
-    def __init__(self, db: str, incremental: bool = True, stop_pagination: bool = True):
+    def __init__(self, db: str, incremental: bool = True, stop_pagination: bool = True, writer=None):
+        """``writer``: an ``aggregator.writer.StoreWriter`` that runs the writes in its turn (the crawl then
+        never waits for the database's write lock), or None to write here."""
         self.store = Store(db, background_checkpoint=True)
         self.conn = self.store.db.conn
+        self.writer = writer
         self.incremental = incremental
         self.stop_pagination = incremental and stop_pagination
 
@@ -189,11 +192,17 @@ class CrawlState:
 
     # writing (each statement commits on its own: nothing waits for the end of the run)
 
+    def _write(self, sql: str, params) -> None:
+        if self.writer is not None and not self.writer.pool.closed:
+            self.writer.execute(sql, params)
+        else:
+            self.conn.execute(sql, params)
+
     def record_fetch(
         self, url: str, source: str | None, status: int, headers, links, kind: str | None
     ) -> None:
         now = _iso(_now())
-        self.conn.execute(
+        self._write(
             "INSERT INTO page_state (url, source_name, kind, etag, last_modified, status, links, fetched_at, "
             "checked_at) VALUES (:url, :source, :kind, :etag, :lm, :status, :links, :now, :now) "
             "ON CONFLICT(url) DO UPDATE SET source_name = :source, kind = :kind, etag = :etag, "
@@ -212,7 +221,7 @@ class CrawlState:
 
     def mark(self, url: str, kind: str, source: str | None = None, headers=None) -> None:
         """Set what a URL turned out to be, keeping what is known about it otherwise."""
-        self.conn.execute(
+        self._write(
             "INSERT INTO page_state (url, source_name, kind, etag, last_modified, checked_at) "
             "VALUES (:url, :source, :kind, :etag, :lm, :now) "
             "ON CONFLICT(url) DO UPDATE SET kind = :kind, etag = coalesce(:etag, etag), "
@@ -228,9 +237,7 @@ class CrawlState:
         )
 
     def checked(self, url: str) -> None:
-        self.conn.execute(
-            "UPDATE page_state SET checked_at = ? WHERE url = ?", (_iso(_now()), canonical_url(url))
-        )
+        self._write("UPDATE page_state SET checked_at = ? WHERE url = ?", (_iso(_now()), canonical_url(url)))
 
 
 def state_for(crawler) -> CrawlState | None:
@@ -245,10 +252,13 @@ def state_for(crawler) -> CrawlState | None:
 
             state = crawler._aggregator_state = load_object(factory)(crawler)
             return state
+        from aggregator.writer import writer_for  # the writer process's side: not for reading commands
+
         state = CrawlState(
             crawler.settings.get("AGGREGATOR_DB"),
             incremental=crawler.settings.getbool("AGGREGATOR_INCREMENTAL", True),
             stop_pagination=crawler.settings.getbool("AGGREGATOR_STOP_PAGINATION", True),
+            writer=writer_for(crawler),
         )
         crawler._aggregator_state = state
     return state

@@ -268,12 +268,16 @@ class ExtractionPool:
     async def run(self, page: dict) -> dict:
         from scrapy.utils.defer import maybe_deferred_to_future
 
+        return await maybe_deferred_to_future(self.submit(page))
+
+    def submit(self, job) -> Deferred:
+        """``run`` without awaiting: a Deferred of the answer."""
         if self.closed:
             raise RuntimeError("the extraction pool is closed")
         d: Deferred = Deferred()
-        self.waiting.append((page, d))
+        self.waiting.append((job, d))
         self._feed()
-        return await maybe_deferred_to_future(d)
+        return d
 
     def _feed(self) -> None:
         """Hand waiting pages to the workers with room, the least busy first."""

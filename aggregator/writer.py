@@ -12,15 +12,38 @@ crash of either process never leaves a page remembered and its copy lost.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sqlite3
+from typing import NamedTuple
+
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from aggregator.store import CopyRecord, Store, StoreError
 from aggregator.workers import ExtractionPool
 
+logger = logging.getLogger(__name__)
+
 ERROR = "error"
 IN_FLIGHT = 4  # copies in the writer's pipe: it never waits for the reactor, and the pipe never fills
+
+
+class Statement(NamedTuple):
+    """A write of the crawl's own state (aggregator/incremental.py: page_state), run by the writer in its
+    turn, so that the crawl's process never waits for the database's write lock."""
+
+    sql: str
+    params: dict | tuple
+
+
+def _execute(store: Store, statement: Statement):
+    try:
+        store.db.conn.execute(statement.sql, statement.params)
+    except sqlite3.Error as exc:
+        return (ERROR, str(exc))
+    return None
 
 
 def writer_main(conn, db: str, timeout: float, crash_on: str | None = None) -> None:
@@ -36,12 +59,15 @@ def writer_main(conn, db: str, timeout: float, crash_on: str | None = None) -> N
                 return  # the crawl's process is gone: what was committed stays
             if copy is None:
                 return
-            if crash_on and crash_on in copy.body:
-                os._exit(70)
-            try:
-                answer = store.add_copy(copy)
-            except (sqlite3.Error, StoreError, ValueError) as exc:
-                answer = (ERROR, str(exc))
+            if isinstance(copy, Statement):
+                answer = _execute(store, copy)
+            else:
+                if crash_on and crash_on in copy.body:
+                    os._exit(70)
+                try:
+                    answer = store.add_copy(copy)
+                except (sqlite3.Error, StoreError, ValueError) as exc:
+                    answer = (ERROR, str(exc))
             try:
                 conn.send(answer)
             except OSError:
@@ -64,18 +90,58 @@ class StoreWriter:
             depth=IN_FLIGHT,
         )
         self.pool.warm_up()
+        self.pending = 0
+        self.waiters: list[Deferred] = []
 
     async def add_copy(self, copy: CopyRecord) -> tuple[str, int]:
-        answer = await self.pool.run(copy)
+        answer = await maybe_deferred_to_future(self._submit(copy))
         if answer[0] == ERROR:
             raise StoreWriteError(answer[1])
         return answer
 
-    def close(self) -> None:
-        # every copy was answered (Scrapy closes pipelines after the last item): wait for the connection to
-        # close, so the database is complete and its log folded in when the crawl's summary reads it
+    def execute(self, sql: str, params) -> None:
+        """Run one statement in the writer's turn; nobody waits for it (a failure is logged)."""
+        d = self._submit(Statement(sql, params))
+        d.addCallbacks(self._executed, lambda f: logger.warning("crawl state not written: %s", f.value))
+
+    @staticmethod
+    def _executed(answer) -> None:
+        if answer is not None:
+            logger.warning("crawl state not written: %s", answer[1])
+
+    def _submit(self, job) -> Deferred:
+        self.pending += 1
+        d = self.pool.submit(job)
+        d.addBoth(self._done)
+        return d
+
+    def _done(self, result):
+        self.pending -= 1
+        if not self.pending:
+            waiters, self.waiters = self.waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+        return result
+
+    async def close(self) -> None:
+        """Wait for every statement handed over (nobody awaited those), then for the process to close its
+        connection, so the database is complete when the crawl's summary reads it."""
+        if self.pending:
+            waiter: Deferred = Deferred()
+            self.waiters.append(waiter)
+            await maybe_deferred_to_future(waiter)
         self.pool.close(wait=30)
 
 
 class StoreWriteError(Exception):
     """The writer could not store a copy (the database locked too long, a full disk): the message says why."""
+
+
+def register(crawler, writer: StoreWriter) -> None:
+    """Make ``writer`` the one the crawl's state writes through (``writer_for``)."""
+    crawler._aggregator_writer = writer
+
+
+def writer_for(crawler) -> StoreWriter | None:
+    writer = getattr(crawler, "_aggregator_writer", None)
+    return None if writer is None or writer.pool.closed else writer

@@ -12,7 +12,7 @@ from aggregator import counters
 from aggregator.store import CopyRecord, Store
 from aggregator.stories import hosted_by_publisher
 from aggregator.workers import WorkerCrashed, default_workers
-from aggregator.writer import StoreWriteError, StoreWriter
+from aggregator.writer import StoreWriteError, StoreWriter, register
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +83,14 @@ class StorePipeline:
             self.store.close()
             self.store = None
             self.writer = StoreWriter(self.db_path, self.timeout, self.crash_on)
+            if self.crawler is not None:
+                register(self.crawler, self.writer)
 
-    def close_spider(self):
+    async def close_spider(self):
         if self.store:
             self.store.close()
         if self.writer:
-            self.writer.close()
+            await self.writer.close()
 
     async def process_item(self, item):
         copy = copy_record(ItemAdapter(item))

@@ -55,7 +55,7 @@ def run(crawler, item):
         for stage in stages:
             item = settle(stage.process_item(item))
     finally:
-        stages[2].close_spider()
+        settle(stages[2].close_spider())
     return item
 
 
