@@ -12,6 +12,7 @@ crash of either process never leaves a page remembered and its copy lost.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -38,12 +39,44 @@ class Statement(NamedTuple):
     params: dict | tuple
 
 
-def _execute(store: Store, statement: Statement):
+class _Statements:
+    """Statements that arrive one after the other share a transaction (a commit each cost more than the
+    statement); it is committed before a copy is stored and before the writer waits for more work, so
+    nothing stays uncommitted while the writer is idle."""
+
+    def __init__(self, store: Store):
+        self.conn = store.db.conn
+        self.open = False
+
+    def execute(self, statement: Statement):
+        try:
+            if not self.open:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.open = True
+            self.conn.execute(statement.sql, statement.params)
+        except sqlite3.Error as exc:
+            return (ERROR, str(exc))
+        return None
+
+    def commit(self) -> None:
+        if not self.open:
+            return
+        self.open = False
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:  # a full disk: these pages are fetched in full again next run
+            logger.warning("crawl state not written: %s", exc)
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+
+def _store(store: Store, copy: CopyRecord, crash_on: str | None):
+    if crash_on and crash_on in copy.body:
+        os._exit(70)
     try:
-        store.db.conn.execute(statement.sql, statement.params)
-    except sqlite3.Error as exc:
+        return store.add_copy(copy)
+    except (sqlite3.Error, StoreError, ValueError) as exc:
         return (ERROR, str(exc))
-    return None
 
 
 def writer_main(conn, db: str, timeout: float, crash_on: str | None = None) -> None:
@@ -51,28 +84,28 @@ def writer_main(conn, db: str, timeout: float, crash_on: str | None = None) -> N
     # Ctrl-C reaches the whole process group: the crawl shuts down in order and closes the pipe
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store = Store(db, timeout=timeout, background_checkpoint=True)
+    statements = _Statements(store)
     try:
         while True:
             try:
-                copy = conn.recv()
+                if not conn.poll(0):
+                    statements.commit()
+                job = conn.recv()
             except (EOFError, OSError):
                 return  # the crawl's process is gone: what was committed stays
-            if copy is None:
+            if job is None:
                 return
-            if isinstance(copy, Statement):
-                answer = _execute(store, copy)
+            if isinstance(job, Statement):
+                answer = statements.execute(job)
             else:
-                if crash_on and crash_on in copy.body:
-                    os._exit(70)
-                try:
-                    answer = store.add_copy(copy)
-                except (sqlite3.Error, StoreError, ValueError) as exc:
-                    answer = (ERROR, str(exc))
+                statements.commit()
+                answer = _store(store, job, crash_on)
             try:
                 conn.send(answer)
             except OSError:
-                return  # the crawl's process is gone; the copy is committed
+                return  # the crawl's process is gone
     finally:
+        statements.commit()
         store.close()
 
 
