@@ -135,13 +135,13 @@ class _Worker:
         return "extract-worker"
 
     def connectionLost(self, reason) -> None:
-        self.pool._lost(self, WorkerCrashed("the extraction killed its worker process"))
+        self.pool._lost(self, WorkerCrashed(self.pool.crashed))
 
     def doRead(self) -> None:
         try:
             result = self.conn.recv()
         except (EOFError, OSError):
-            self.pool._lost(self, WorkerCrashed("the extraction killed its worker process"))
+            self.pool._lost(self, WorkerCrashed(self.pool.crashed))
             return
         _, d = self.held.popleft()
         self._arm()
@@ -241,6 +241,7 @@ class ExtractionPool:
         args: tuple = (),
         name: str = "aggregator-extract",
         depth: int = DEPTH,
+        crashed: str = "the extraction killed its worker process",
     ):
         """``main(conn, *args)``, run in each worker, answers each object it reads from ``conn`` in order (and
         ends on None or EOF); by default ``process_page`` with ``faults``. ``timeout``: None for no limit."""
@@ -251,7 +252,7 @@ class ExtractionPool:
         self.timeout = timeout
         self.faults = dict(faults or {})
         self.main, self.main_args = (main, args) if main else (_worker_main, (self.faults,))
-        self.name, self.depth = name, depth
+        self.name, self.depth, self.crashed = name, depth, crashed
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
         self.workers: list[_Worker] = []
@@ -295,7 +296,7 @@ class ExtractionPool:
                 worker.send(page, d)
             except (OSError, ValueError):  # it died just now: its reader reports it
                 self.waiting.appendleft(worker.held.pop())
-                self._lost(worker, WorkerCrashed("the extraction killed its worker process"))
+                self._lost(worker, WorkerCrashed(self.crashed))
 
     def _lost(self, worker: _Worker, error: Exception) -> None:
         if worker.dead:

@@ -39,21 +39,41 @@ class Statement(NamedTuple):
     params: dict | tuple
 
 
-class _Statements:
-    """Statements that arrive one after the other share a transaction (a commit each cost more than the
-    statement); it is committed before a copy is stored and before the writer waits for more work, so
-    nothing stays uncommitted while the writer is idle."""
+class _Writer:
+    """The writer process's side: the store, opened when first needed and again after it could not be (a
+    database locked by another process longer than the timeout is an error of the copies that arrive meanwhile,
+    not the end of the writer). Statements that arrive one after the other share a transaction (a commit each
+    cost more than the statement); it is committed before a copy is stored and before the writer waits for more
+    work, so nothing stays uncommitted while the writer is idle."""
 
-    def __init__(self, store: Store):
-        self.conn = store.db.conn
-        self.open = False
+    def __init__(self, db: str, timeout: float, crash_on: str | None):
+        self.db, self.timeout, self.crash_on = db, timeout, crash_on
+        self.store: Store | None = None
+        self.open = False  # a transaction of statements
 
-    def execute(self, statement: Statement):
+    def answer(self, job):
+        if self.store is None:
+            try:
+                self.store = Store(self.db, timeout=self.timeout, background_checkpoint=True)
+            except StoreError as exc:
+                return (ERROR, str(exc))
+        if isinstance(job, Statement):
+            return self._execute(job)
+        self.commit()
+        if self.crash_on and self.crash_on in job.body:
+            os._exit(70)
+        try:
+            return self.store.add_copy(job)
+        except (sqlite3.Error, StoreError, ValueError) as exc:
+            return (ERROR, str(exc))
+
+    def _execute(self, statement: Statement):
+        conn = self.store.db.conn
         try:
             if not self.open:
-                self.conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE")
                 self.open = True
-            self.conn.execute(statement.sql, statement.params)
+            conn.execute(statement.sql, statement.params)
         except sqlite3.Error as exc:
             return (ERROR, str(exc))
         return None
@@ -63,57 +83,47 @@ class _Statements:
             return
         self.open = False
         try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:  # a full disk: these pages are fetched in full again next run
-            logger.warning("crawl state not written: %s", exc)
+            self.store.db.conn.execute("COMMIT")
+        except sqlite3.Error:  # a full disk: these pages are fetched in full again next run
             with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
+                self.store.db.conn.execute("ROLLBACK")
 
-
-def _store(store: Store, copy: CopyRecord, crash_on: str | None):
-    if crash_on and crash_on in copy.body:
-        os._exit(70)
-    try:
-        return store.add_copy(copy)
-    except (sqlite3.Error, StoreError, ValueError) as exc:
-        return (ERROR, str(exc))
+    def close(self) -> None:
+        self.commit()
+        if self.store is not None:
+            self.store.close()
 
 
 def writer_main(conn, db: str, timeout: float, crash_on: str | None = None) -> None:
     """``crash_on``: test-only fault, the process exits on a copy whose body holds this text."""
     # Ctrl-C reaches the whole process group: the crawl shuts down in order and closes the pipe
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    store = Store(db, timeout=timeout, background_checkpoint=True)
-    statements = _Statements(store)
+    writer = _Writer(db, timeout, crash_on)
     try:
         while True:
             try:
                 if not conn.poll(0):
-                    statements.commit()
+                    writer.commit()
                 job = conn.recv()
             except (EOFError, OSError):
                 return  # the crawl's process is gone: what was committed stays
             if job is None:
                 return
-            if isinstance(job, Statement):
-                answer = statements.execute(job)
-            else:
-                statements.commit()
-                answer = _store(store, job, crash_on)
+            answer = writer.answer(job)
             try:
                 conn.send(answer)
             except OSError:
                 return  # the crawl's process is gone
     finally:
-        statements.commit()
-        store.close()
+        writer.close()
 
 
 class StoreWriter:
     """``await writer.add_copy(copy)`` → ``(outcome, story_id)``; raises ``StoreWriteError`` when the write
     failed, ``aggregator.workers.WorkerCrashed`` when it killed the writer (a new one takes the next copy)."""
 
-    def __init__(self, db: str, timeout: float = 30, crash_on: str | None = None):
+    def __init__(self, db: str, timeout: float = 30, crash_on: str | None = None, stats=None):
+        self.stats = stats
         self.pool = ExtractionPool(
             1,
             timeout=None,
@@ -121,6 +131,7 @@ class StoreWriter:
             args=(db, timeout, crash_on),
             name="aggregator-store",
             depth=IN_FLIGHT,
+            crashed="the store's writer process died",
         )
         self.pool.warm_up()
         self.pending = 0
@@ -135,12 +146,14 @@ class StoreWriter:
     def execute(self, sql: str, params) -> None:
         """Run one statement in the writer's turn; nobody waits for it (a failure is logged)."""
         d = self._submit(Statement(sql, params))
-        d.addCallbacks(self._executed, lambda f: logger.warning("crawl state not written: %s", f.value))
+        d.addCallbacks(self._executed, lambda f: self._executed((ERROR, str(f.value))))
 
-    @staticmethod
-    def _executed(answer) -> None:
+    def _executed(self, answer) -> None:
+        # counted, not logged each time: a full disk fails every one of them, and the copies' errors say so
         if answer is not None:
-            logger.warning("crawl state not written: %s", answer[1])
+            logger.debug("crawl state not written: %s", answer[1])
+            if self.stats is not None:
+                self.stats.inc_value("store/state_errors")
 
     def _submit(self, job) -> Deferred:
         self.pending += 1

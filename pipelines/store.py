@@ -82,7 +82,7 @@ class StorePipeline:
         if self.workers:
             self.store.close()
             self.store = None
-            self.writer = StoreWriter(self.db_path, self.timeout, self.crash_on)
+            self.writer = StoreWriter(self.db_path, self.timeout, self.crash_on, stats=self.stats)
             if self.crawler is not None:
                 register(self.crawler, self.writer)
 
