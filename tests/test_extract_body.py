@@ -441,3 +441,24 @@ def test_corpus_zh_wce_floor():
     assert time.perf_counter() - start < 10
     # 0.965 when this floor was set; a drop below it means the scorer regressed
     assert f1 >= 0.94, f1
+
+
+def test_short_post_of_br_lines_inside_one_paragraph_is_the_body():
+    # a post of two short unpunctuated lines in one <p> (an image, a caption, a contact line): one paragraph of the
+    # article, not two menu snippets, so it beats the dated info line over it and the recommendations under it
+    from aggregator.extract import extract
+
+    recs = "".join(
+        f'<li><a href="/rec/{i}.html">推荐文章第{i}篇数据分析模型教程</a><p>这是推荐文章的摘要，介绍模型的安装与使用。</p></li>'
+        for i in range(6)
+    )
+    html = _page(
+        _nav() + '<div class="box"><h1>生态系统服务价值评估模型代做</h1>'
+        "<div class='info'>最新推荐文章于 2023-09-04 17:53:10 发布</div>"
+        '<article><div class="text"><p><img src="/a.png"><br> 生态系统服务价值评估模型代做<br>'
+        " 1107436458 某先生 说明来处</p></div></article></div>"
+        f'<div class="more"><ul>{recs}</ul></div>',
+        title="生态系统服务价值评估模型代做",
+    )
+    lines = extract(html, "https://blog.example.com/p/1").body.split("\n")
+    assert lines[-1] == "1107436458 某先生 说明来处"

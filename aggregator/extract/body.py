@@ -185,7 +185,9 @@ class _Scorer:
                 cg, cb, ct, cl, cp, cfk, cfg, clk = self.visit(child, in_link, in_item, in_drop)
                 good += cg
                 bad += cb
-                if ctag in BLOCK_TAGS:
+                # <br> inside a <p> breaks lines of one paragraph (a poem, an address, a caption and a contact
+                # line): judged as a whole they are prose, not a run of menu snippets; lines still split at it
+                if ctag in BLOCK_TAGS and not (ctag == "br" and el.tag == "p"):
                     # the block child closes our running inline text
                     g, b, teaser, first_kind, first_good, last_kind = _close(
                         t, link, p, cell, teaser, first_kind, first_good, last_kind
