@@ -462,3 +462,18 @@ def test_short_post_of_br_lines_inside_one_paragraph_is_the_body():
     )
     lines = extract(html, "https://blog.example.com/p/1").body.split("\n")
     assert lines[-1] == "1107436458 某先生 说明来处"
+
+
+def test_next_story_loaded_below_the_article_is_left_out():
+    # endless scroll: the next story, longer than this one, follows in an <article> of its own with its own h1;
+    # the page's title heading says which article the page is about
+    from aggregator.extract import extract
+
+    nxt = ("<p>" + "下一篇报道的正文段落，讲述另一件事情的来龙去脉和各方反应。" * 6 + "</p>") * 4
+    html = _page(
+        _nav()
+        + '<main><article class="story"><h1>工业生产保持较快增长</h1>'
+        + "".join(f"<p>{p}</p>" for p in PARA)
+        + f'</article><div class="more"><article class="story"><h1>另一条新闻的标题</h1>{nxt}</article></div></main>'
+    )
+    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)

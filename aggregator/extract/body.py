@@ -78,6 +78,9 @@ UNANCHORED_FACTOR = 0.2
 # score: a long comment must not beat the article, yet a misnamed wrapper around everything changes nothing.
 INSIDE_DROP_FACTOR = 0.5
 
+# Another <article> under the winner, with a headline and at least this much running text, is the next story.
+NEXT_ARTICLE_CHARS = 500
+
 # A summary box before the body (see _lead) holds at least this much running text, all of it good.
 LEAD_MIN_CHARS = 30
 
@@ -380,11 +383,40 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
     node = _best(scorer.scores, anchored, scorer.inside_drop)
     if node is None:
         return MainContent(None)
+    own = _own_article(node, heading, scorer.scores)
+    if own is not None:
+        inner = _best(_within(own, scorer.scores), anchored, scorer.inside_drop)
+        node = own if inner is None else inner
     good, bad = scorer.scores[node]
     blocks = _lead(node, heading, scorer) + _collect(node, scorer.dropped)
     kept = _paragraphs(blocks, title)
     is_article = _is_article_block(kept, node, scorer.dropped, good, bad, root, title, blocks)
     return MainContent(node, [t for t, _ in kept], is_article)
+
+
+def _own_article(node, heading, scores: dict):
+    """The <article> around the title heading, when ``node`` holds it and another article with a headline of its own.
+
+    Pages that load the next story below the first (endless scroll) print each in an <article> with its own h1/h2;
+    the winner is then their common container. The title heading says which one this page is about.
+    """
+    if heading is None:
+        return None
+    own = next(heading.iterancestors("article"), None)
+    if own is None or own is node or node not in set(own.iterancestors()):
+        return None
+    for other in node.iter("article"):
+        if other is own or own in set(other.iterancestors()) or other in set(own.iterancestors()):
+            continue
+        good = scores.get(other, (0.0, 0.0))[0]
+        if good >= NEXT_ARTICLE_CHARS and next(other.iter("h1", "h2"), None) is not None:
+            return own
+    return None
+
+
+def _within(top, scores: dict) -> dict:
+    """The candidates in ``top``'s subtree (itself included)."""
+    return {el: scores[el] for el in top.iter() if el in scores}
 
 
 def _lead(node, heading, scorer) -> list:
