@@ -477,3 +477,15 @@ def test_next_story_loaded_below_the_article_is_left_out():
         + f'</article><div class="more"><article class="story"><h1>另一条新闻的标题</h1>{nxt}</article></div></main>'
     )
     assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)
+
+
+def test_screen_reader_only_labels_are_left_out():
+    # labels for screen readers between the paragraphs and on a toggle: a sighted reader never sees them
+    from aggregator.extract import extract
+
+    groups = "".join(
+        f'<section><div class="visually-hidden">Article content</div><p>{p}</p></section>' for p in PARA
+    )
+    box = '<div class="box"><span class="toggle-label offscreen">Box aufklappen</span></div>'
+    html = _page(_nav() + f"<article><h1>工业生产保持较快增长</h1>{groups}{box}</article>")
+    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)

@@ -98,6 +98,8 @@ BOILERPLATE_WORDS = (
     "jiathis", "bdshare", "bshare", "fenxiang", "dianzan", "pinglun", "reply", "print-", "navbox", "navframe", "editsection",
     "caption", "credit", "gallery", "slideshow", "carousel", "player", "privacy", "adblock",
     "paywall", "teaser", "infobox", "noprint", "mw-jump",
+    # screen-reader-only text (Bootstrap, WordPress, Drupal, in-house): labels a sighted reader never sees
+    "sr-only", "visually-hidden", "visuallyhidden", "screen-reader", "offscreen", "element-invisible",
 )  # fmt: skip
 BOILERPLATE_TOKENS = (
     "ad", "ads", "adv", "nav", "menu", "tags", "tag", "hot", "foot", "share", "top-bar", "links", "list-links",
