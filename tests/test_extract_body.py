@@ -489,3 +489,25 @@ def test_screen_reader_only_labels_are_left_out():
     box = '<div class="box"><span class="toggle-label offscreen">Box aufklappen</span></div>'
     html = _page(_nav() + f"<article><h1>工业生产保持较快增长</h1>{groups}{box}</article>")
     assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)
+
+
+def test_headline_of_kicker_and_title_spans_anchors_the_body():
+    # the <title> words the kicker differently, so only the h1's title span repeats it; found, it keeps the
+    # prose panel after the article (a push-notification offer) out of the body
+    from aggregator.extract import extract
+
+    promo = "".join(
+        f"<p>{p}</p>"
+        for p in (
+            "开启浏览器推送通知后，您可以第一时间收到本站的重要新闻提醒，无论网页是否打开都能及时了解最新动态。",
+            "推送通知是显示在屏幕上的简短提示，您可以随时在浏览器设置中关闭它们，我们不会收集您的任何个人信息。",
+        )
+    )
+    html = (
+        "<html><head><title>统计局发布数据：工业生产保持较快增长 - 新闻网</title></head><body>"
+        + _nav()
+        + '<main><article><header><h1><span class="kicker">经济观察</span> - <span>工业生产保持较快增长</span></h1></header>'
+        + "".join(f"<p>{p}</p>" for p in PARA)
+        + f'</article></main><div class="push">{promo}</div></body></html>'
+    )
+    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)

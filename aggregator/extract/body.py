@@ -253,7 +253,11 @@ def _best(scores: dict, anchored: set | None = None, inside_drop: set | None = N
 
 
 def _title_heading(root, title: str | None):
-    """The h1 (else h2) whose text is the page title: the article starts there."""
+    """The h1 (else h2) whose text is the page title: the article starts there.
+
+    Failing that, the h1 (else h2) one of whose parts is the title: a headline printed as a kicker span and a title
+    span ("Conflict in the Middle East - «Quote»") under a <title> that words the kicker differently.
+    """
     if not title:
         return None
     for tag in ("h1", "h2"):
@@ -261,6 +265,12 @@ def _title_heading(root, title: str | None):
             text = h.text_content()
             if text and len(text) < 300 and _repeats_title(text, title):
                 return h
+    for tag in ("h1", "h2"):
+        for h in root.iter(tag):
+            for part in h.iterchildren("*"):
+                text = part.text_content()
+                if text and len(text) < 300 and _repeats_title(text, title):
+                    return h
     return None
 
 
