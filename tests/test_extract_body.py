@@ -511,3 +511,20 @@ def test_headline_of_kicker_and_title_spans_anchors_the_body():
         + f'</article></main><div class="push">{promo}</div></body></html>'
     )
     assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)
+
+
+def test_consent_switch_for_an_embed_is_left_out():
+    # the placeholder of a blocked video: a heading, a note, a checkbox to allow it and a data-transfer notice,
+    # between two paragraphs of the article
+    from aggregator.extract import extract
+
+    switch = (
+        '<div class="embed"><div class="box"><h4>推荐的外部内容</h4><p>此处为编辑选取的外部视频内容，用于补充本文。</p>'
+        '<div class="toggle"><input type="checkbox" id="allow"><label for="allow">允许显示视频</label></div>'
+        "<p>我同意显示外部内容，个人数据可能因此传送给第三方平台，详情请见隐私声明。</p></div></div>"
+    )
+    html = _page(
+        _nav()
+        + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>{switch}<p>{PARA[1]}</p><p>{PARA[2]}</p></article>"
+    )
+    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)

@@ -78,6 +78,10 @@ UNANCHORED_FACTOR = 0.2
 # score: a long comment must not beat the article, yet a misnamed wrapper around everything changes nothing.
 INSIDE_DROP_FACTOR = 0.5
 
+# A checkbox or radio button's box (see _control_boxes): its nearest ancestor with this much text, up to this much.
+CONTROL_BOX_MIN = 50
+CONTROL_BOX_MAX = 1500
+
 # Another <article> under the winner, with a headline and at least this much running text, is the next story.
 NEXT_ARTICLE_CHARS = 500
 
@@ -128,16 +132,22 @@ class _Scorer:
     is counted as bad text, so "more stories" streams full of summaries do not outweigh a short article.
     """
 
-    def __init__(self, keep: set | None = None):
+    def __init__(self, keep: set | None = None, boxes: set | None = None):
         self.scores: dict = {}  # candidate element -> (good, bad)
         self.dropped: dict = {}  # element -> (kind, good) for skipped subtrees
         self.keep = keep or set()
+        self.boxes = boxes or set()  # control boxes (see _control_boxes): soft drops whatever their class
         self.inside_drop: set = set()
 
     def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False) -> Visit:
         """Score ``el``'s subtree; what its parent needs of it is the returned :class:`Visit`."""
         tag = el.tag
-        kind = 0 if self.keep and el in self.keep else drop_kind(el)
+        if self.keep and el in self.keep:
+            kind = 0
+        elif self.boxes and el in self.boxes:
+            kind = SOFT
+        else:
+            kind = drop_kind(el)
         if kind == HARD:
             self.dropped[el] = (HARD, 0.0)
             return NOTHING
@@ -309,7 +319,8 @@ def _score(root, heading=None):
     keep: set = set()
     holders: set = set()  # rescued wrappers of the title heading
     around_title = set(heading.iterancestors()) if heading is not None else set()
-    scorer = _Scorer()
+    boxes = _control_boxes(top, around_title)
+    scorer = _Scorer(boxes=boxes)
     scorer.visit(top)
     for _ in range(RESCUE_ROUNDS):
         page_good = scorer.scores.get(top, (0.0, 0.0))[0]
@@ -347,9 +358,31 @@ def _score(root, heading=None):
         if not rescue - keep:
             break
         keep |= rescue
-        scorer = _Scorer(keep=keep)
+        scorer = _Scorer(keep=keep, boxes=boxes)
         scorer.visit(top)
     return scorer
+
+
+def _control_boxes(top, around_title: set) -> set:
+    """The small boxes around checkboxes and radio buttons: consent switches for embeds, polls, settings.
+
+    A switch ("show external content", "I agree that data is sent to ...") or a poll's options sit in a box of
+    their own inside the article; the box is the switch's nearest ancestor with CONTROL_BOX_MIN+ characters of
+    text, when it holds at most CONTROL_BOX_MAX and not the title heading (a form wrapped around a short article is
+    the article).
+    """
+    boxes = set()
+    for control in top.iter("input"):
+        if (control.get("type") or "").lower() not in ("checkbox", "radio"):
+            continue
+        box = control.getparent()
+        while box is not None and box is not top and _chars(box.text_content()) < CONTROL_BOX_MIN:
+            box = box.getparent()
+        if box is None or box is top or box in around_title:
+            continue
+        if _chars(box.text_content()) <= CONTROL_BOX_MAX:
+            boxes.add(box)
+    return boxes
 
 
 def _inside(el, wrappers: set) -> bool:
