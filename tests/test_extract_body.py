@@ -528,3 +528,17 @@ def test_consent_switch_for_an_embed_is_left_out():
         + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>{switch}<p>{PARA[1]}</p><p>{PARA[2]}</p></article>"
     )
     assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)
+
+
+def test_linked_names_joined_by_enumeration_commas_are_text():
+    # the site links every place name: a line listing them is a sentence of the article, not a menu
+    from aggregator.extract import extract
+
+    def names(label: str, count: int) -> str:
+        return label + "、".join(f'<a href="/topics/place{i}.html">地名{i}号镇</a>' for i in range(count))
+
+    lines = ["<p>气象台13日晚发布消息，本地发生有感地震，各地震感如下。</p>"]
+    lines += [f"<p>{names(f'第{k}区：', 12)}</p>" for k in range(4)]
+    html = _page(_nav() + f"<article><h1>工业生产保持较快增长</h1>{''.join(lines)}</article>{_nav()}")
+    body = extract(html, "https://news.example.com/a/1.html").body.split("\n")
+    assert len(body) == 5 and body[1].startswith("第0区：地名0号镇、地名1号镇")

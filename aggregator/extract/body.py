@@ -33,6 +33,7 @@ from aggregator.extract.lines import (
     SNIPPET_CHARS,
     _chars,
     _collect,
+    _enumerated,
     _paragraphs,
     _repeats_title,
 )
@@ -210,8 +211,9 @@ class _Scorer:
                     t = link = p = 0
                 else:
                     t += ct
-                    link += cl
                     p += cp
+                    if not (ctag == "a" and _enumerated(child)):
+                        link += cl
                 if cfk:
                     teaser, first_kind, first_good = _follow(
                         teaser, first_kind, first_good, last_kind, cfk, cfg

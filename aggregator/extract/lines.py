@@ -168,7 +168,13 @@ def _collect(node, dropped) -> list[tuple[str, int, object]]:
         add(el.text, in_link)
         for child in el:
             if isinstance(child.tag, str) and child not in dropped:
-                walk(child, in_link, el if is_block else owner)
+                if child.tag == "a" and _enumerated(child):
+                    blk, link = cur[0], cur[0].link
+                    walk(child, in_link, el if is_block else owner)
+                    if blk is cur[0]:
+                        blk.link = link  # the item counts as text (see _enumerated)
+                else:
+                    walk(child, in_link, el if is_block else owner)
             add(child.tail, in_link)
         if is_block:
             flush(owner)
@@ -176,6 +182,17 @@ def _collect(node, dropped) -> list[tuple[str, int, object]]:
     walk(node, False, node)
     flush(node)
     return out
+
+
+def _enumerated(anchor) -> bool:
+    """Is the link an item of a prose enumeration: followed by the ideographic enumeration comma?
+
+    Sites link every place and topic name in their text; "宮崎県：<a>延岡市</a>、<a>西都市</a>、<a>日南市</a>" is a
+    sentence listing names, not a menu (menus are separated by spaces, bars and dots, tag boxes by labels). The
+    items it joins count as text, not as links; the last one still counts as a link.
+    """
+    tail = anchor.tail
+    return bool(tail) and tail.lstrip()[:1] == "、"
 
 
 def _norm(text: str) -> str:
