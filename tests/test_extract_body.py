@@ -542,3 +542,21 @@ def test_linked_names_joined_by_enumeration_commas_are_text():
     html = _page(_nav() + f"<article><h1>工业生产保持较快增长</h1>{''.join(lines)}</article>{_nav()}")
     body = extract(html, "https://news.example.com/a/1.html").body.split("\n")
     assert len(body) == 5 and body[1].startswith("第0区：地名0号镇、地名1号镇")
+
+
+def test_hidden_variants_of_a_box_are_left_out_and_responsive_blocks_kept():
+    # a box printed in three variants for an A/B test, two of them under the display:none utility class; a
+    # paragraph hidden only on phones ("hidden md:block") is shown on every larger screen and stays
+    from aggregator.extract import extract
+
+    variants = "".join(
+        f'<div class="{cls} appeal"><h4>读者来信第{i}版</h4><p>感谢您一直以来的支持，您的捐助让我们的报道可以继续免费提供给所有读者。</p></div>'
+        for i, cls in enumerate(("hidden", "hidden", "shown"))
+    )
+    html = _page(
+        _nav()
+        + f'<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p><p class="hidden md:block">{PARA[1]}</p>'
+        + f"<p>{PARA[2]}</p>{variants}</article>"
+    )
+    body = extract(html, "https://news.example.com/a/1.html").body
+    assert body.startswith("\n".join(PARA)) and "第0版" not in body and "第1版" not in body

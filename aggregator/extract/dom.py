@@ -111,7 +111,8 @@ def drop_kind(el) -> int:
     kind = _CLASS_MEMO.get(names)
     if kind is None:
         # "article-content share-enabled" style names: let the size check in the scorer decide
-        kind = SOFT if BOILERPLATE_CLASS.search(names.strip().lower()) else 0
+        lowered = names.strip().lower()
+        kind = SOFT if BOILERPLATE_CLASS.search(lowered) or _hidden_class(lowered) else 0
         if len(_CLASS_MEMO) > 50_000:  # class names repeat within and across pages of a site
             _CLASS_MEMO.clear()
         _CLASS_MEMO[names] = kind
@@ -119,6 +120,14 @@ def drop_kind(el) -> int:
 
 
 _CLASS_MEMO: dict[str, int] = {}
+
+
+def _hidden_class(names: str) -> bool:
+    """The CSS frameworks' display:none utility: "hidden" as a class of its own (A/B-test variants of a box wait
+    under it). As part of a name ("overflow-hidden", "hidden-xs") it hides nothing, or only on small screens, and
+    beside a responsive variant ("hidden md:block") it hides only on phones."""
+    tokens = names.split()
+    return "hidden" in tokens and not any(":" in t for t in tokens)
 
 
 def rescuable(el, loose: bool = False) -> bool:
