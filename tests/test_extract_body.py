@@ -560,3 +560,18 @@ def test_hidden_variants_of_a_box_are_left_out_and_responsive_blocks_kept():
     )
     body = extract(html, "https://news.example.com/a/1.html").body
     assert body.startswith("\n".join(PARA)) and "第0版" not in body and "第1版" not in body
+
+
+def test_newsletter_sign_up_box_is_left_out():
+    # a sign-up box between two paragraphs: an offer, an address field, a consent sentence
+    from aggregator.extract import extract
+
+    signup = (
+        '<section class="box"><h3>每日早报：订阅我们的新闻简报</h3><p>每天早上七点，把当天最重要的新闻送到您的邮箱。</p>'
+        '<form><input type="email" placeholder="电子邮箱"></form><p>订阅即表示您同意我们的使用条款和隐私政策。</p></section>'
+    )
+    html = _page(
+        _nav()
+        + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>{signup}<p>{PARA[1]}</p><p>{PARA[2]}</p></article>"
+    )
+    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)

@@ -79,7 +79,9 @@ UNANCHORED_FACTOR = 0.2
 # score: a long comment must not beat the article, yet a misnamed wrapper around everything changes nothing.
 INSIDE_DROP_FACTOR = 0.5
 
-# A checkbox or radio button's box (see _control_boxes): its nearest ancestor with this much text, up to this much.
+# A checkbox, radio button or e-mail field's box (see _control_boxes): its nearest ancestor with this much text, up
+# to this much. Text fields are left alone: share boxes print the article's link in one.
+CONTROL_TYPES = frozenset({"checkbox", "radio", "email"})
 CONTROL_BOX_MIN = 50
 CONTROL_BOX_MAX = 1500
 
@@ -366,16 +368,18 @@ def _score(root, heading=None):
 
 
 def _control_boxes(top, around_title: set) -> set:
-    """The small boxes around checkboxes and radio buttons: consent switches for embeds, polls, settings.
+    """The small boxes around checkboxes, radio buttons and e-mail fields: consent switches for embeds, polls,
+    newsletter sign-ups.
 
-    A switch ("show external content", "I agree that data is sent to ...") or a poll's options sit in a box of
-    their own inside the article; the box is the switch's nearest ancestor with CONTROL_BOX_MIN+ characters of
+    A switch ("show external content", "I agree that data is sent to ..."), a poll's options or a sign-up form
+    ("Get our weekly newsletter", an address field, "By signing up you agree to ...") sit in a box of their own
+    inside the article; the box is the switch's nearest ancestor with CONTROL_BOX_MIN+ characters of
     text, when it holds at most CONTROL_BOX_MAX and not the title heading (a form wrapped around a short article is
     the article).
     """
     boxes = set()
     for control in top.iter("input"):
-        if (control.get("type") or "").lower() not in ("checkbox", "radio"):
+        if (control.get("type") or "").lower() not in CONTROL_TYPES:
             continue
         box = control.getparent()
         while box is not None and box is not top and _chars(box.text_content()) < CONTROL_BOX_MIN:
