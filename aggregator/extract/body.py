@@ -29,11 +29,11 @@ from typing import NamedTuple
 from aggregator.extract.dom import HARD, SOFT, drop_kind, has_content_class, rescuable, select
 from aggregator.extract.lines import (
     _PUNCT,
+    ENUMERATION_MARK,
     LINK_HEAVY,
     SNIPPET_CHARS,
     _chars,
     _collect,
-    _enumerated,
     _paragraphs,
     _repeats_title,
 )
@@ -214,8 +214,11 @@ class _Scorer:
                 else:
                     t += ct
                     p += cp
-                    if not (ctag == "a" and _enumerated(child)):
-                        link += cl
+                    if ctag == "a":
+                        after = child.tail
+                        if after and after.lstrip()[:1] == ENUMERATION_MARK:
+                            cl = 0  # an item of a listing sentence: text, not a link (see lines.ENUMERATION_MARK)
+                    link += cl
                 if cfk:
                     teaser, first_kind, first_good = _follow(
                         teaser, first_kind, first_good, last_kind, cfk, cfg

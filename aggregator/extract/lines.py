@@ -41,6 +41,12 @@ ROW_HEADER_CHARS = 60
 # This many snippets in a row inside the main block are a widget, not the article.
 SNIPPET_RUN = 3
 
+# Sites link every place and topic name in their text; "宮崎県：<a>延岡市</a>、<a>西都市</a>、<a>日南市</a>" is a
+# sentence listing names, not a menu (menus are separated by spaces, bars and dots, tag boxes carry labels). A link
+# followed by the ideographic enumeration comma counts as text, for the scorer and for the lines; the last item of
+# the listing stays a link.
+ENUMERATION_MARK = "、"
+
 # A copyright/disclaimer line ends the body when most of the text is behind it, unless the article goes on after
 # it: a paragraph of at least PROSE_AFTER_NOTICE characters of running text in the same container.
 PROSE_AFTER_NOTICE = 40
@@ -168,11 +174,12 @@ def _collect(node, dropped) -> list[tuple[str, int, object]]:
         add(el.text, in_link)
         for child in el:
             if isinstance(child.tag, str) and child not in dropped:
-                if child.tag == "a" and _enumerated(child):
+                after = child.tail if child.tag == "a" else None
+                if after and after.lstrip()[:1] == ENUMERATION_MARK:
                     blk, link = cur[0], cur[0].link
                     walk(child, in_link, el if is_block else owner)
                     if blk is cur[0]:
-                        blk.link = link  # the item counts as text (see _enumerated)
+                        blk.link = link  # an item of a listing sentence counts as text (see ENUMERATION_MARK)
                 else:
                     walk(child, in_link, el if is_block else owner)
             add(child.tail, in_link)
@@ -182,17 +189,6 @@ def _collect(node, dropped) -> list[tuple[str, int, object]]:
     walk(node, False, node)
     flush(node)
     return out
-
-
-def _enumerated(anchor) -> bool:
-    """Is the link an item of a prose enumeration: followed by the ideographic enumeration comma?
-
-    Sites link every place and topic name in their text; "宮崎県：<a>延岡市</a>、<a>西都市</a>、<a>日南市</a>" is a
-    sentence listing names, not a menu (menus are separated by spaces, bars and dots, tag boxes by labels). The
-    items it joins count as text, not as links; the last one still counts as a link.
-    """
-    tail = anchor.tail
-    return bool(tail) and tail.lstrip()[:1] == "、"
 
 
 def _norm(text: str) -> str:
