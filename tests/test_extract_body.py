@@ -575,3 +575,21 @@ def test_newsletter_sign_up_box_is_left_out():
         + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>{signup}<p>{PARA[1]}</p><p>{PARA[2]}</p></article>"
     )
     assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)
+
+
+def test_table_rows_named_after_their_data_stay():
+    # a standings table: each row classed after the player it lists, a word that also names video players
+    from aggregator.extract import extract
+
+    rows = "".join(
+        f'<tr class="oddrow player-{i}"><td>{i}</td><td>Kyle Example{i}</td><td>{5000 - i * 7}</td><td>{i % 4}</td>'
+        f"<td>{i + 10}</td><td>{i + 20}</td></tr>"
+        for i in range(1, 13)
+    )
+    html = _page(
+        _nav()
+        + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>"
+        + f'<table><tr class="colhead"><th>名次</th><th>车手</th><th>积分</th><th>胜场</th></tr>{rows}</table></article>'
+    )
+    body = extract(html, "https://news.example.com/a/1.html").body.split("\n")
+    assert body[2:4] == ["1 Kyle Example1 4993 1 11 21", "2 Kyle Example2 4986 2 12 22"] and len(body) == 14

@@ -80,8 +80,9 @@ HARD, SOFT = 1, 2
 
 
 # Their class lists describe the page or the post (WordPress: "tag-foo category-bar", body "cookies-not-set"),
-# not a widget, so class/id words never drop them.
-_NEVER_BY_CLASS = frozenset({"html", "body", "article", "main"})
+# not a widget, so class/id words never drop them. A table row's classes describe its data ("oddrow player-580",
+# "team", "rank-3"); chrome built from tables is named on the table or its cells.
+_NEVER_BY_CLASS = frozenset({"html", "body", "article", "main", "tr"})
 
 
 def drop_kind(el) -> int:
