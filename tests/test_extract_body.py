@@ -593,3 +593,20 @@ def test_table_rows_named_after_their_data_stay():
     )
     body = extract(html, "https://news.example.com/a/1.html").body.split("\n")
     assert body[2:4] == ["1 Kyle Example1 4993 1 11 21", "2 Kyle Example2 4986 2 12 22"] and len(body) == 14
+
+
+def test_long_cookie_notice_never_becomes_the_body():
+    # the consent panel's legal text is several times the length of a short article: still never the article
+    from aggregator.extract import extract
+
+    notice = "".join(
+        f"<h3>第{i}类Cookie</h3><p>本网站及合作伙伴使用Cookie和类似技术存储并访问您设备上的信息，用于衡量广告效果、"
+        "分析访问情况和改进服务，您可以随时在设置中撤回同意。</p>"
+        for i in range(12)
+    )
+    html = _page(
+        _nav()
+        + f"<article><h1>工业生产保持较快增长</h1>{''.join(f'<p>{p}</p>' for p in PARA)}</article>"
+        + f'<div id="cookie-consent-sdk"><div class="panel">{notice}</div></div>'
+    )
+    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)

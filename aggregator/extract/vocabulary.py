@@ -123,7 +123,10 @@ CONTENT_WORDS = (
 )
 # Long text under these names is still chrome: comment threads and footers can outweigh a short article.
 COMMENT_WORDS = ("comment", "reply", "respond", "disqus", "pinglun")
-NEVER_RESCUE_WORDS = COMMENT_WORDS + ("related", "recommend", "footer", "copyright", "sidebar")
+# Cookie and consent panels print pages of legal text: longer than a short article, never one.
+NEVER_RESCUE_WORDS = COMMENT_WORDS + (
+    "related", "recommend", "footer", "copyright", "sidebar", "cookie", "consent",
+)  # fmt: skip
 
 # Labels that open a block of page chrome: the element they start is dropped, and when they appear as a line of
 # their own inside the body, everything after them is cut.
