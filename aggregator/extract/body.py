@@ -14,7 +14,9 @@ attribution and date modules read it afterwards):
    element that still holds nearly all running text; a body split over sibling blocks is taken in whole when the
    siblings carry more good than bad text. When the h1/h2 repeating the title is found, containers away from it
    (before it, or beyond its few nearest ancestors) are discounted, so a stream of long teasers cannot beat a
-   short article. List items are never candidates.
+   short article. List items are never candidates. ``regions`` marks what the text scores cannot see: the boxes of
+   form controls (consent switches, polls, sign-ups), the title heading's own <article> when the next story
+   follows it, a summary box before the body.
 4. The main node is written out as paragraphs by ``lines`` (chrome lines, section labels and closing notices
    dropped there), and ``pagekind`` judges whether the page is an article at all.
 
@@ -38,10 +40,10 @@ from aggregator.extract.lines import (
     _repeats_title,
 )
 from aggregator.extract.pagekind import _is_article_block
+from aggregator.extract.regions import control_boxes, own_article, summary_box, within
 from aggregator.extract.vocabulary import (
     BLOCK_TAGS,
     CANDIDATE_TAGS,
-    LEAD_BOX_TAGS,
     SOFT_DROP_TAGS,
 )
 
@@ -78,18 +80,6 @@ UNANCHORED_FACTOR = 0.2
 # Candidates inside an element whose class/id reads like chrome (a comment, a sidebar) keep this share of their
 # score: a long comment must not beat the article, yet a misnamed wrapper around everything changes nothing.
 INSIDE_DROP_FACTOR = 0.5
-
-# A checkbox, radio button or e-mail field's box (see _control_boxes): its nearest ancestor with this much text, up
-# to this much. Text fields are left alone: share boxes print the article's link in one.
-CONTROL_TYPES = frozenset({"checkbox", "radio", "email"})
-CONTROL_BOX_MIN = 50
-CONTROL_BOX_MAX = 1500
-
-# Another <article> under the winner, with a headline and at least this much running text, is the next story.
-NEXT_ARTICLE_CHARS = 500
-
-# A summary box before the body (see _lead) holds at least this much running text, all of it good.
-LEAD_MIN_CHARS = 30
 
 # Rescue of soft drops that hold the article (see _score): rounds of rescoring, and how many elements of one class
 # under one parent make a group whose joint text counts (an article's paragraphs, its sections).
@@ -139,7 +129,9 @@ class _Scorer:
         self.scores: dict = {}  # candidate element -> (good, bad)
         self.dropped: dict = {}  # element -> (kind, good) for skipped subtrees
         self.keep = keep or set()
-        self.boxes = boxes or set()  # control boxes (see _control_boxes): soft drops whatever their class
+        self.boxes = (
+            boxes or set()
+        )  # control boxes (see regions.control_boxes): soft drops whatever their class
         self.inside_drop: set = set()
 
     def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False) -> Visit:
@@ -326,7 +318,7 @@ def _score(root, heading=None):
     keep: set = set()
     holders: set = set()  # rescued wrappers of the title heading
     around_title = set(heading.iterancestors()) if heading is not None else set()
-    boxes = _control_boxes(top, around_title)
+    boxes = control_boxes(top, around_title)
     scorer = _Scorer(boxes=boxes)
     scorer.visit(top)
     for _ in range(RESCUE_ROUNDS):
@@ -370,30 +362,6 @@ def _score(root, heading=None):
     return scorer
 
 
-def _control_boxes(top, around_title: set) -> set:
-    """The small boxes around checkboxes, radio buttons and e-mail fields: consent switches for embeds, polls,
-    newsletter sign-ups.
-
-    A switch ("show external content", "I agree that data is sent to ..."), a poll's options or a sign-up form
-    ("Get our weekly newsletter", an address field, "By signing up you agree to ...") sit in a box of their own
-    inside the article; the box is the switch's nearest ancestor with CONTROL_BOX_MIN+ characters of
-    text, when it holds at most CONTROL_BOX_MAX and not the title heading (a form wrapped around a short article is
-    the article).
-    """
-    boxes = set()
-    for control in top.iter("input"):
-        if (control.get("type") or "").lower() not in CONTROL_TYPES:
-            continue
-        box = control.getparent()
-        while box is not None and box is not top and _chars(box.text_content()) < CONTROL_BOX_MIN:
-            box = box.getparent()
-        if box is None or box is top or box in around_title:
-            continue
-        if _chars(box.text_content()) <= CONTROL_BOX_MAX:
-            boxes.add(box)
-    return boxes
-
-
 def _inside(el, wrappers: set) -> bool:
     parent = el.getparent()
     while parent is not None:
@@ -435,65 +403,12 @@ def find_main(tree, selector: str | None = None, title: str | None = None) -> Ma
     node = _best(scorer.scores, anchored, scorer.inside_drop)
     if node is None:
         return MainContent(None)
-    own = _own_article(node, heading, scorer.scores)
+    own = own_article(node, heading, scorer.scores)
     if own is not None:
-        inner = _best(_within(own, scorer.scores), anchored, scorer.inside_drop)
+        inner = _best(within(own, scorer.scores), anchored, scorer.inside_drop)
         node = own if inner is None else inner
     good, bad = scorer.scores[node]
-    blocks = _lead(node, heading, scorer) + _collect(node, scorer.dropped)
+    blocks = summary_box(node, heading, scorer) + _collect(node, scorer.dropped)
     kept = _paragraphs(blocks, title)
     is_article = _is_article_block(kept, node, scorer.dropped, good, bad, root, title, blocks)
     return MainContent(node, [t for t, _ in kept], is_article)
-
-
-def _own_article(node, heading, scores: dict):
-    """The <article> around the title heading, when ``node`` holds it and another article with a headline of its own.
-
-    Pages that load the next story below the first (endless scroll) print each in an <article> with its own h1/h2;
-    the winner is then their common container. The title heading says which one this page is about.
-    """
-    if heading is None:
-        return None
-    own = next(heading.iterancestors("article"), None)
-    if own is None or own is node or node not in set(own.iterancestors()):
-        return None
-    for other in node.iter("article"):
-        if other is own or own in set(other.iterancestors()) or other in set(own.iterancestors()):
-            continue
-        good = scores.get(other, (0.0, 0.0))[0]
-        if good >= NEXT_ARTICLE_CHARS and next(other.iter("h1", "h2"), None) is not None:
-            return own
-    return None
-
-
-def _within(top, scores: dict) -> dict:
-    """The candidates in ``top``'s subtree (itself included)."""
-    return {el: scores[el] for el in top.iter() if el in scores}
-
-
-def _lead(node, heading, scorer) -> list:
-    """The blocks of a summary box printed between the title heading and the body, as the body's sibling.
-
-    Portals set the standfirst (摘要, 核心提示, a teaser paragraph) apart from the body text. It is the article's
-    prose: all good text (no links, no snippets), in the box right before the body, with the headline above both.
-    """
-    if heading is None:
-        return []
-    prev = node.getprevious()
-    while prev is not None and not isinstance(prev.tag, str):
-        prev = prev.getprevious()  # comments between the boxes
-    if prev is None or prev.tag not in LEAD_BOX_TAGS:
-        return []
-    good, bad = scorer.scores.get(prev, (0.0, 1.0))
-    if good < LEAD_MIN_CHARS or bad > 0 or not _above(heading, prev):
-        return []
-    return _collect(prev, scorer.dropped)
-
-
-def _above(heading, box) -> bool:
-    """Is the heading in a sibling before ``box`` (or is it one)?"""
-    top = heading
-    parent = box.getparent()
-    while top is not None and top.getparent() is not parent:
-        top = top.getparent()
-    return top is not None and top is not box and top in set(box.itersiblings(preceding=True))
