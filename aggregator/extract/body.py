@@ -128,21 +128,16 @@ class _Scorer:
     def __init__(self, keep: set | None = None, boxes: set | None = None):
         self.scores: dict = {}  # candidate element -> (good, bad)
         self.dropped: dict = {}  # element -> (kind, good) for skipped subtrees
-        self.keep = keep or set()
-        self.boxes = (
-            boxes or set()
-        )  # control boxes (see regions.control_boxes): soft drops whatever their class
+        # drop kinds decided before the class is read: control boxes (regions.control_boxes) are soft drops whatever
+        # their class, rescued wrappers (keep) are kept; one lookup per element, as when there was only keep
+        self.fixed: dict = dict.fromkeys(boxes or (), SOFT) | dict.fromkeys(keep or (), 0)
         self.inside_drop: set = set()
 
     def visit(self, el, in_link: bool = False, in_item: bool = False, in_drop: bool = False) -> Visit:
         """Score ``el``'s subtree; what its parent needs of it is the returned :class:`Visit`."""
         tag = el.tag
-        if self.keep and el in self.keep:
-            kind = 0
-        elif self.boxes and el in self.boxes:
-            kind = SOFT
-        else:
-            kind = drop_kind(el)
+        fixed = self.fixed
+        kind = fixed[el] if fixed and el in fixed else drop_kind(el)
         if kind == HARD:
             self.dropped[el] = (HARD, 0.0)
             return NOTHING
