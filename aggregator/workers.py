@@ -44,10 +44,32 @@ from aggregator.extract import Selectors, extract
 
 logger = logging.getLogger(__name__)
 
-# imported once by the forkserver: workers fork with it loaded and share its pages. datasketch (with scipy, ≈ 50
-# MB) is imported by the first fingerprint only (reading commands never sign): imported here, the workers share
-# it instead of each loading its own copy (forkserver + 2 workers: 197 → 143 MB PSS)
-PRELOAD = ["aggregator.workers", "datasketch"]
+# imported once by the forkserver: workers fork with everything it loaded and share those pages instead of each
+# loading its own copy. aggregator.workerboot extracts and signs one page there, because extraction loads most
+# of its code on first use (the parsers, imported inside extract(); datasketch and scipy, ≈ 50 MB; OpenCC's
+# dictionaries; compiled patterns), and then freezes the collector (see that module)
+PRELOAD = ["aggregator.workerboot"]
+
+
+# a small article in the shape of a reposting portal's page, extracted and signed by aggregator.workerboot in the
+# forkserver so that everything extraction loads on first use is loaded there, once, and shared by the workers
+SAMPLE_PAGE = {
+    "url": "http://portal.example/a/keji/20230109/1.html",
+    "fetched_at": "2023-01-10T08:00:00+08:00",
+    "html": (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>武汉推进数字政务服务_资讯网</title></head><body>'
+        '<div class="nav"><a href="/">首页</a> <a href="/a/keji/">科技</a></div>'
+        '<div class="article"><h1>武汉推进数字政务服务</h1>'
+        '<div class="info">日期: 2023-01-09 来源:湖北日报</div><div class="content">'
+        + "".join(
+            f"<p>{year}年，武汉市全面推进数字政务服务{n}项，同比增长{n / 10}%，带动中小企业{n * 3}家。"
+            f"市政务服务局负责人表示，下一步将加快建设一网通办，提高办事效率，让群众少跑腿。</p>"
+            for year, n in ((2020, 134), (2021, 251), (2022, 377))
+        )
+        + "<p>记者 张伟 通讯员 李娜</p><p>編輯：王芳</p></div></div>"
+        '<div class="related"><a href="/a/keji/20230108/2.html">相关阅读</a></div></body></html>'
+    ),
+}
 
 
 class WorkerCrashed(Exception):
