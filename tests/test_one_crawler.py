@@ -281,3 +281,34 @@ def test_the_forkserver_preload_loads_everything_extraction_loads():
     )
     new_modules, frozen = json.loads(proc.stdout)
     assert new_modules == [] and frozen > 50_000
+
+
+def test_a_worker_does_not_run_the_main_module_again(tmp_path):
+    """multiprocessing runs the parent's __main__ again in each child it starts (as __mp_main__): under
+    ``scrapy crawl``, scrapyd or ``python -m`` that put Scrapy into every worker's own memory (≈ 22 MB each)."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "main.py"
+    script.write_text(
+        "import asyncio\n"
+        "from pathlib import Path\n"
+        "if __name__ != '__main__':\n"
+        f"    Path({str(marker)!r}).write_text(__name__)\n"
+        "else:\n"
+        "    from twisted.internet import asyncioreactor\n"
+        "    asyncioreactor.install()\n"
+        "    from twisted.internet import defer, reactor\n"
+        "    from aggregator.workers import SAMPLE_PAGE, ExtractionPool\n"
+        "    pool = ExtractionPool(1)\n"
+        "    async def one():\n"
+        "        print((await pool.run(SAMPLE_PAGE))['article']['is_article'])\n"
+        "    d = defer.Deferred.fromFuture(asyncio.ensure_future(one()))\n"
+        "    d.addBoth(lambda result: (pool.close(), reactor.stop(), result)[-1])\n"
+        "    reactor.run()\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.strip() == "True", proc.stderr[-2000:]
+    assert not marker.exists(), marker.read_text()
