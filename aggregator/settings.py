@@ -88,13 +88,10 @@ AGGREGATOR_EXTRACT_TIMEOUT = 60
 # memory in flight (issue 18). Scrapy stops downloading while the responses whose output is still being
 # processed hold more than SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of body; the workers extract slower than pages
 # arrive, so that bound is always full, and each such response holds ≈ 10× its body (its decoded text, the
-# item's copy, the lxml tree of its link extraction): Scrapy's 5 MB kept ≈ 600 pages in flight, 1 MB keeps
-# ≈ 110 of these 9 KB pages, still far more than the 2 a worker holds. Scrapy runs CONCURRENT_ITEMS asyncio
-# tasks for the output of every response: the spider yields one item (waiting on the pool) and then its links,
-# so 4 lose nothing, where the default 100 cost ≈ 70 KB per response in flight, and creating them cost the
-# crawl's process ≈ 40 % of its CPU (many-portal bench: 115 → 67 CPU-s for the same 7,600 pages).
+# item's copy, the lxml tree of its link extraction, CONCURRENT_ITEMS + 1 asyncio tasks): Scrapy's 5 MB kept
+# ≈ 650 pages in flight, 1 MB keeps ≈ 110 of the many-portal bench's 9 KB pages, still far more than the 2 a
+# worker holds
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
-CONCURRENT_ITEMS = 4
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
