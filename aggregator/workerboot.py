@@ -14,6 +14,7 @@ crawl of 200 portals):
 
 import gc
 
+import aggregator.writer  # noqa: F401  the store's writer process forks from here too (numpy, sqlite-utils)
 from aggregator.workers import SAMPLE_PAGE, process_page
 
 process_page(SAMPLE_PAGE)
