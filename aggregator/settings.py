@@ -89,9 +89,10 @@ AGGREGATOR_EXTRACT_TIMEOUT = 60
 # processed hold more than SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of body; the workers extract slower than pages
 # arrive, so that bound is always full, and each such response holds ≈ 10× its body (its decoded text, the
 # item's copy, the lxml tree of its link extraction, CONCURRENT_ITEMS + 1 asyncio tasks): Scrapy's 5 MB kept
-# ≈ 650 pages in flight, 1 MB keeps ≈ 110 of the many-portal bench's 9 KB pages, still far more than the 2 a
-# worker holds
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# ≈ 650 pages in flight; 2 MB keeps ≈ 220 of the bench's 9-10 KB pages, enough that the workers and the store's
+# writer never wait for the next page (1 MB: 0.65x bare on one portal, 2 MB: 0.76x, 5 MB: 0.69x, one run each on
+# a quiet machine; tree 298 / 315 / 367 MB PSS)
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2_000_000
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
