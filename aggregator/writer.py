@@ -28,15 +28,17 @@ from aggregator.workers import ExtractionPool
 logger = logging.getLogger(__name__)
 
 ERROR = "error"
-IN_FLIGHT = 4  # copies in the writer's pipe: it never waits for the reactor, and the pipe never fills
+# jobs in the writer's pipe (a copy pickles to ≈ 7 KB: 8 stay well within the socket's buffer, so a send never
+# waits), enough work that it does not wait for the reactor between jobs
+IN_FLIGHT = 8
 
 
-class Statement(NamedTuple):
-    """A write of the crawl's own state (aggregator/incremental.py: page_state), run by the writer in its
-    turn, so that the crawl's process never waits for the database's write lock."""
+class Statements(NamedTuple):
+    """Writes of the crawl's own state (aggregator/incremental.py: page_state) made in one turn of the crawl's
+    reactor, run by the writer in its turn, so that the crawl's process never waits for the database's write
+    lock. One job for them all: one statement per job left the writer waiting for the reactor after each."""
 
-    sql: str
-    params: dict | tuple
+    items: tuple[tuple[str, dict | tuple], ...]
 
 
 class _Writer:
@@ -57,7 +59,7 @@ class _Writer:
                 self.store = Store(self.db, timeout=self.timeout, background_checkpoint=True)
             except StoreError as exc:
                 return (ERROR, str(exc))
-        if isinstance(job, Statement):
+        if isinstance(job, Statements):
             return self._execute(job)
         self.commit()
         if self.crash_on and self.crash_on in job.body:
@@ -67,16 +69,22 @@ class _Writer:
         except (sqlite3.Error, StoreError, ValueError) as exc:
             return (ERROR, str(exc))
 
-    def _execute(self, statement: Statement):
+    def _execute(self, statements: Statements):
+        """None, or (ERROR, the last error, how many failed)."""
         conn = self.store.db.conn
         try:
             if not self.open:
                 conn.execute("BEGIN IMMEDIATE")
                 self.open = True
-            conn.execute(statement.sql, statement.params)
         except sqlite3.Error as exc:
-            return (ERROR, str(exc))
-        return None
+            return (ERROR, str(exc), len(statements.items))
+        errors = []
+        for sql, params in statements.items:
+            try:
+                conn.execute(sql, params)
+            except sqlite3.Error as exc:
+                errors.append(str(exc))
+        return (ERROR, errors[-1], len(errors)) if errors else None
 
     def commit(self) -> None:
         if not self.open:
@@ -136,6 +144,8 @@ class StoreWriter:
         self.pool.warm_up()
         self.pending = 0
         self.waiters: list[Deferred] = []
+        self.batch: list[tuple[str, dict | tuple]] = []
+        self.flush = None  # the reactor's call that hands the batch over, at the end of this turn
 
     async def add_copy(self, copy: CopyRecord) -> tuple[str, int]:
         answer = await maybe_deferred_to_future(self._submit(copy))
@@ -144,16 +154,25 @@ class StoreWriter:
         return answer
 
     def execute(self, sql: str, params) -> None:
-        """Run one statement in the writer's turn; nobody waits for it (a failure is logged)."""
-        d = self._submit(Statement(sql, params))
-        d.addCallbacks(self._executed, lambda f: self._executed((ERROR, str(f.value))))
+        """Run one statement in the writer's turn, with the others of this turn of the reactor; nobody waits
+        for it (a failure is counted)."""
+        self.batch.append((sql, params))
+        if self.flush is None:
+            self.flush = self.pool.reactor.callLater(0, self._flush)
+
+    def _flush(self) -> None:
+        self.flush = None
+        batch, self.batch = tuple(self.batch), []
+        if batch:
+            d = self._submit(Statements(batch))
+            d.addCallbacks(self._executed, lambda f: self._executed((ERROR, str(f.value), len(batch))))
 
     def _executed(self, answer) -> None:
         # counted, not logged each time: a full disk fails every one of them, and the copies' errors say so
         if answer is not None:
             logger.debug("crawl state not written: %s", answer[1])
             if self.stats is not None:
-                self.stats.inc_value("store/state_errors")
+                self.stats.inc_value("store/state_errors", answer[2])
 
     def _submit(self, job) -> Deferred:
         self.pending += 1
@@ -172,6 +191,9 @@ class StoreWriter:
     async def close(self) -> None:
         """Wait for every statement handed over (nobody awaited those), then for the process to close its
         connection, so the database is complete when the crawl's summary reads it."""
+        if self.flush is not None:
+            self.flush.cancel()
+            self._flush()
         if self.pending:
             waiter: Deferred = Deferred()
             self.waiters.append(waiter)
