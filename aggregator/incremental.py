@@ -106,7 +106,8 @@ class CrawlState:
     def __init__(self, db: str, incremental: bool = True, stop_pagination: bool = True, writer=None):
         """``writer``: an ``aggregator.writer.StoreWriter`` that runs the writes in its turn (the crawl then
         never waits for the database's write lock), or None to write here."""
-        self.store = Store(db, background_checkpoint=True)
+        # with a writer this connection only reads: the writer's process checkpoints the log
+        self.store = Store(db, background_checkpoint=writer is None)
         self.conn = self.store.db.conn
         self.writer = writer
         self.incremental = incremental

@@ -78,7 +78,7 @@ class StorePipeline:
 
     def open_spider(self):
         # created and migrated here, so that a database that cannot be used stops the crawl at once
-        self.store = Store(self.db_path, timeout=self.timeout, background_checkpoint=True)
+        self.store = Store(self.db_path, timeout=self.timeout, background_checkpoint=not self.workers)
         if self.workers:
             self.store.close()
             self.store = None
