@@ -230,3 +230,12 @@ def m010_run_figures(db: sqlite_utils.Database) -> None:
     # scanning every copy and page the database holds
     db["copies"].create_index(["source_name", "first_seen"], if_not_exists=True)
     db["page_state"].create_index(["source_name", "checked_at"], if_not_exists=True)
+
+
+@migrations()
+def m011_search_skips_empty_rows(db: sqlite_utils.Database) -> None:
+    # a new story's row is inserted empty and filled in the same transaction: indexing the empty row cost an
+    # insert and a 'delete', and FTS5 writing out its pending terms, for every new story
+    from aggregator.search import skip_empty_rows
+
+    skip_empty_rows(db.conn)

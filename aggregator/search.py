@@ -151,19 +151,31 @@ def _indexed(row: str, tokens, names: bool) -> dict[str, str]:
     return cols
 
 
-def create_triggers(conn: sqlite3.Connection, tokens=sql_tokens, names: bool = False) -> None:
+def create_triggers(
+    conn: sqlite3.Connection, tokens=sql_tokens, names: bool = False, skip_empty: bool = False
+) -> None:
     """The triggers that keep ``search_index`` current; ``tokens`` renders the index text of a column;
-    ``names``: the index has the names column (since m009)."""
+    ``names``: the index has the names column (since m009); ``skip_empty`` (since m011): a row whose indexed
+    columns are all NULL is not in the index (the row ``storygroups.new_story`` inserts before the story's
+    fields are known: indexing it cost an empty insert and a 'delete' of the same row in the same transaction,
+    and FTS5 writes its pending terms out whenever a row id does not grow)."""
     for name in ("insert", "update", "delete"):
         conn.execute(f"DROP TRIGGER IF EXISTS search_stories_{name}")
     new, old = _indexed("new", tokens, names), _indexed("old", tokens, names)
     cols = ", ".join(new)
-    insert = f"INSERT INTO search_index (rowid, {cols}) VALUES (new.id, {', '.join(new.values())});"
+    watched = ["id", "title", "body", *(NAME_COLUMNS if names else ())]
+
+    def indexed(row: str) -> str:
+        return f"coalesce({', '.join(f'{row}.{c}' for c in watched[1:])}) IS NOT NULL" if skip_empty else "1"
+
+    insert = (
+        f"INSERT INTO search_index (rowid, {cols}) "
+        f"SELECT new.id, {', '.join(new.values())} WHERE {indexed('new')};"
+    )
     delete = (
         f"INSERT INTO search_index (search_index, rowid, {cols}) "
-        f"VALUES ('delete', old.id, {', '.join(old.values())});"
+        f"SELECT 'delete', old.id, {', '.join(old.values())} WHERE {indexed('old')};"
     )
-    watched = ["id", "title", "body", *(NAME_COLUMNS if names else ())]
     changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
     conn.execute(f"CREATE TRIGGER search_stories_insert AFTER INSERT ON stories BEGIN {insert} END")
     conn.execute(
@@ -186,6 +198,19 @@ def add_names(conn: sqlite3.Connection) -> None:
     )
     create_triggers(conn, python_tokens, names=True)
     _fill(conn, python_tokens, names=True)
+
+
+def skip_empty_rows(conn: sqlite3.Connection) -> None:
+    """m011: triggers that leave empty story rows out of the index (see ``create_triggers``), and the entries of
+    such rows taken out, with the values the old triggers indexed them with."""
+    register(conn)
+    create_triggers(conn, python_tokens, names=True, skip_empty=True)
+    cols = _indexed("stories", python_tokens, names=True)
+    conn.execute(
+        f"INSERT INTO search_index (search_index, rowid, {', '.join(cols)}) "
+        f"SELECT 'delete', id, {', '.join(cols.values())} FROM stories "
+        f"WHERE coalesce(title, body, {', '.join(NAME_COLUMNS)}) IS NULL"
+    )
 
 
 def python_tokens(x: str) -> str:

@@ -437,3 +437,44 @@ def test_the_index_follows_changes_to_a_storys_names(tmp_path):
         assert search.search(store.db, "郑莉莉") == []
         assert [r["id"] for r in search.search(store.db, "何思远")] == [sid]
         store.db.conn.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+
+
+def test_an_empty_story_row_stays_out_of_the_index_until_it_has_text(tmp_path):
+    """A new story's row is inserted empty and filled in the same transaction: only the filled row is indexed."""
+    with Store(tmp_path / "e.db") as store:
+        conn = store.db.conn
+        count = "SELECT count(*) FROM search_index"
+        conn.execute("INSERT INTO stories (id, first_seen, last_seen) VALUES (7, 'x', 'x')")
+        assert conn.execute(count).fetchone()[0] == 0
+        conn.execute("UPDATE stories SET title = '江豚', body = ? WHERE id = 7", (JIANGTUN,))
+        assert [r["id"] for r in search.search(store.db, "江豚")] == [7]
+        conn.execute("UPDATE stories SET title = NULL, body = NULL WHERE id = 7")
+        assert search.search(store.db, "江豚") == []
+        assert conn.execute(count).fetchone()[0] == 0
+        conn.execute("UPDATE stories SET body = ? WHERE id = 7", (DAZHI,))
+        conn.execute("DELETE FROM stories WHERE id = 7")
+        assert conn.execute(count).fetchone()[0] == 0
+        conn.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+
+
+def test_empty_rows_indexed_before_m011_are_taken_out_of_the_index(tmp_path):
+    import sqlite_utils
+
+    from aggregator.schema import migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    search.register(conn)
+    migrations.apply(sqlite_utils.Database(conn), stop_before="m011_search_skips_empty_rows")
+    conn.execute("INSERT INTO stories (id, title, body) VALUES (1, '大冶科技创新', ?)", (DAZHI,))
+    conn.execute("INSERT INTO stories (id, first_seen, last_seen) VALUES (2, 'x', 'x')")  # indexed, empty
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM search_index").fetchone()[0] == 2
+    conn.close()
+    with Store(path) as store:
+        conn = store.db.conn
+        assert conn.execute("SELECT count(*) FROM search_index").fetchone()[0] == 1
+        conn.execute("UPDATE stories SET body = ? WHERE id = 2", (JIANGTUN,))
+        assert [r["id"] for r in search.search(store.db, "江豚")] == [2]
+        assert [r["id"] for r in search.search(store.db, "大冶")] == [1]
+        conn.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
