@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
+from aggregator import minhash
 from aggregator.discovery import canonical as canonical_url
 from aggregator.specifics import Slots, conflicts, core, decisive, describe, slots
 
@@ -95,20 +96,10 @@ def _permutations():
     return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
 
 
-def _minhash(shingles: set[str]) -> np.ndarray:
-    from datasketch import MinHash
-
-    m = MinHash(
-        num_perm=NUM_PERM, hashfunc=xxhash.xxh32_intdigest, permutations=_permutations(), scheme="affine32"
-    )
-    m.update_batch([s.encode("utf-8") for s in shingles])
-    return m.hashvalues.astype(np.uint32)
-
-
-def _shingles(norm: str) -> set[str]:
-    if len(norm) <= SHINGLE:
-        return {norm} if norm else set()
-    return {norm[i : i + SHINGLE] for i in range(len(norm) - SHINGLE + 1)}
+@functools.cache
+def _affine32() -> tuple[np.ndarray, np.ndarray]:
+    a, b = _permutations()
+    return a.astype(np.uint32), b.astype(np.uint32)
 
 
 @dataclass
@@ -161,11 +152,15 @@ def fingerprint(text: str) -> Fingerprint | None:
     norm = _NON_WORD.sub("", prepared)
     if not norm:
         return None
-    shingles = _shingles(norm)
-    if len(shingles) < MIN_SHINGLES:
-        return Fingerprint(_hash(norm), len(shingles), None, None)
-    full, head = _minhash(shingles), _minhash(_shingles(norm[:HEAD_CHARS]))
-    return Fingerprint(_hash(norm), len(shingles), full, head, slots(core(prepared)))
+    if len(norm) <= SHINGLE:  # one shingle, the text itself
+        return Fingerprint(_hash(norm), 1, None, None)
+    size = minhash.distinct(norm, SHINGLE)
+    if size < MIN_SHINGLES:
+        return Fingerprint(_hash(norm), size, None, None)
+    # the shingles of norm[:HEAD_CHARS] are the first HEAD_CHARS - SHINGLE + 1 of the whole text's
+    hashes = minhash.shingle_hashes(norm, SHINGLE)
+    full, head = minhash.signatures(hashes, HEAD_CHARS - SHINGLE + 1, *_affine32())
+    return Fingerprint(_hash(norm), size, full, head, slots(core(prepared)))
 
 
 @dataclass(frozen=True)
