@@ -154,11 +154,11 @@ def fingerprint(text: str) -> Fingerprint | None:
         return None
     if len(norm) <= SHINGLE:  # one shingle, the text itself
         return Fingerprint(_hash(norm), 1, None, None)
-    size = minhash.distinct(norm, SHINGLE)
+    hashes = minhash.shingle_hashes(norm, SHINGLE)
+    size = minhash.distinct(norm, SHINGLE, hashes)
     if size < MIN_SHINGLES:
         return Fingerprint(_hash(norm), size, None, None)
     # the shingles of norm[:HEAD_CHARS] are the first HEAD_CHARS - SHINGLE + 1 of the whole text's
-    hashes = minhash.shingle_hashes(norm, SHINGLE)
     full, head = minhash.signatures(hashes, HEAD_CHARS - SHINGLE + 1, *_affine32())
     return Fingerprint(_hash(norm), size, full, head, slots(core(prepared)))
 

@@ -62,18 +62,20 @@ def shingle_hashes(text: str, size: int) -> np.ndarray:
     return _xxh32(data, starts, lengths)
 
 
-def distinct(text: str, size: int) -> int:
-    """How many distinct ``size``-character shingles ``text`` has (len(text) >= size)."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    alphabet, ranks = np.unique(codes, return_inverse=True)
-    base = len(alphabet)
-    if base**size >= 1 << 63:  # a shingle no longer fits one integer key
-        return len({text[i : i + size] for i in range(len(text) - size + 1)})
-    keys = np.zeros(len(text) - size + 1, dtype=np.int64)
-    for i in range(size):
-        keys = keys * base + ranks[i : len(keys) + i]
-    keys.sort()
-    return 1 + int(np.count_nonzero(keys[1:] != keys[:-1]))
+def distinct(text: str, size: int, hashes: np.ndarray) -> int:
+    """How many distinct ``size``-character shingles ``text`` has, given their ``hashes`` (`shingle_hashes`).
+
+    Shingles with different hashes differ; only those whose hash occurs more than once are compared as strings.
+    """
+    order = np.argsort(hashes)
+    same = hashes[order[1:]] == hashes[order[:-1]]
+    if not same.any():
+        return len(hashes)
+    shared = np.zeros(len(hashes), dtype=bool)
+    shared[1:] = same
+    shared[:-1] |= same
+    rows = order[shared].tolist()
+    return len(hashes) - len(rows) + len({text[i : i + size] for i in rows})
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:

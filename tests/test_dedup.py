@@ -43,6 +43,10 @@ def test_canonical_url_ignores_fragment_and_query_order():
     assert canonical_url("http://A.test/x.html?b=2&a=1#top") == canonical_url("http://a.test/x.html?a=1&b=2")
 
 
+# two shingles with the same xxh32 hash (found by search): distinct shingles, one hash
+COLLIDING = ("慔闿剤茛捠", "吵肃棝蔰尜")
+
+
 def _reference(text: str):
     """The fingerprint's size and signatures as datasketch computes them from the shingle sets."""
 
@@ -82,6 +86,7 @@ def _texts() -> list[str]:
         "abcdefghijkl",  # exactly MIN_SHINGLES shingles
         "abcdefghijk",  # one fewer
         "abababababababababab",  # many shingles, two distinct
+        COLLIDING[0] + COLLIDING[1] + COLLIDING[0],  # two shingles with one hash, one of them repeated
         "今天天气很好今天天气很好",
         "短文",
         ORIGINAL[:30],
@@ -102,3 +107,4 @@ def test_signatures_equal_datasketchs():
         assert (fp.full == full).all() and (fp.head == head).all(), text
         compared += 1
     assert compared > 100
+    assert len({xxhash.xxh32_intdigest(s.encode()) for s in COLLIDING}) == 1
