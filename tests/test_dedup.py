@@ -1,10 +1,12 @@
 import random
+import unicodedata
 
 import numpy as np
 import xxhash
 from datasketch import MinHash
 
 from aggregator.dedup import (
+    _NARROW,
     HEAD_CHARS,
     MIN_SHINGLES,
     NUM_PERM,
@@ -13,6 +15,8 @@ from aggregator.dedup import (
     canonical_url,
     fingerprint,
     normalize_text,
+    prepare_text,
+    to_simplified,
 )
 from bench.crawl.portal import generate
 
@@ -108,3 +112,17 @@ def test_signatures_equal_datasketchs():
         compared += 1
     assert compared > 100
     assert len({xxhash.xxh32_intdigest(s.encode()) for s in COLLIDING}) == 1
+
+
+def test_prepare_text_normalises_as_nfkc():
+    assert all(unicodedata.normalize("NFKC", chr(c)) == chr(n) for c, n in _NARROW.items())
+    samples = [
+        *_texts(),
+        "ＡＢＣ１２３，。　Ｅ\u0301ｅ\u0308 ﬁ ①②… ㎡℃ 全角文字（測試）",  # full-width letters with combining marks
+        "Ｅ\u0301",
+        "Café\u0301 naïve",
+    ]
+    for text in samples:
+        nfkc = unicodedata.normalize("NFKC", text)
+        han = any("\u4e00" <= ch <= "\u9fff" for ch in nfkc[:2000])
+        assert prepare_text(text) == (to_simplified(nfkc) if han else nfkc).lower(), text
