@@ -115,11 +115,12 @@ def test_signatures_equal_datasketchs():
 
 
 def test_prepare_text_normalises_as_nfkc():
-    assert all(unicodedata.normalize("NFKC", chr(c)) == chr(n) for c, n in _NARROW.items())
+    assert all(len(narrow) == 1 and narrow.isascii() for _, narrow in _NARROW)
     samples = [
         *_texts(),
         "ＡＢＣ１２３，。　Ｅ\u0301ｅ\u0308 ﬁ ①②… ㎡℃ 全角文字（測試）",  # full-width letters with combining marks
         "Ｅ\u0301",
+        "（\u0301）\u0308，\u0301 中文",  # combining marks after the replaced forms
         "Café\u0301 naïve",
     ]
     for text in samples:
