@@ -58,7 +58,19 @@ DOWNLOADER_MIDDLEWARES = {
     "aggregator.counters.SourceCounters": 851,
 }
 # a portal can name any URL (a robots.txt "Sitemap: file:///etc/passwd"): only HTTP(S) can be fetched at all
-DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
+DOWNLOAD_HANDLERS = {
+    "file": None,
+    "ftp": None,
+    "data": None,
+    "s3": None,
+    # Scrapy's HTTP/1.1 handler with a bounded idle-connection lifetime (aggregator/http.py)
+    "http": "aggregator.http.HTTPDownloadHandler",
+    "https": "aggregator.http.HTTPDownloadHandler",
+}
+# seconds an idle keep-alive connection is kept for the next request to its host (Twisted: 240): longer than
+# AUTOTHROTTLE_MAX_DELAY, so a site being crawled keeps its connections, and short enough that a run over many
+# sites holds only the connections of the last half minute (issue 18)
+AGGREGATOR_IDLE_CONNECTION_TIMEOUT = 30
 # per source and run; 0 turns a bound off; a source's max_pages, max_time, max_entries and max_sitemaps in
 # the sources file take precedence
 AGGREGATOR_MAX_PAGES = 10_000  # pages requested (robots.txt aside)
