@@ -34,7 +34,9 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DEPTH_LIMIT = 8
 DEPTH_PRIORITY = 1  # breadth-first, so front and list pages are seen before deep archives
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
-SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# FIFO like Scrapy's, holding each waiting request as a tuple: the links of every source's front page wait at
+# once, a third of the memory of Request objects (aggregator/queues.py, issue 18)
+SCHEDULER_MEMORY_QUEUE = "aggregator.queues.CompactFifoMemoryQueue"
 
 # incremental crawling (aggregator/incremental.py): known articles are not fetched again, list pages, feeds
 # and sitemaps are fetched with If-None-Match / If-Modified-Since, pagination stops at known articles
