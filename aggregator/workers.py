@@ -120,6 +120,10 @@ def _fault(html: str) -> None:
         time.sleep(3600)
 
 
+def worker_nice(settings) -> int:
+    return settings.getint("AGGREGATOR_WORKER_NICE", 5)
+
+
 def default_workers(settings) -> int:
     value = settings.get("AGGREGATOR_WORKERS")
     if value is None or value == "":
@@ -143,7 +147,7 @@ class _Worker:
         self.pool = pool
         self.conn, child = pool._context.Pipe(duplex=True)
         self.process = pool._context.Process(
-            target=pool.main, args=(child, *pool.main_args), daemon=True, name=pool.name
+            target=_started, args=(pool.nice, pool.main, child, *pool.main_args), daemon=True, name=pool.name
         )
         with _main_unseen():
             self.process.start()
@@ -236,6 +240,15 @@ def _main_unseen():
             sys.modules["__main__"] = main
 
 
+def _started(nice: int, main, conn, *args) -> None:
+    # the crawl's own process downloads and hands the pages over; on a busy machine it gets a core first, and
+    # the work it handed over waits in the pipes and the item pipeline, which bound it
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+    main(conn, *args)
+
+
 def _worker_main(conn, faults: dict | None) -> None:
     # Ctrl-C on a terminal reaches the whole process group: the crawl's process shuts down in order and ends
     # the workers; a worker that died of the signal first would lose the page it holds
@@ -296,9 +309,11 @@ class ExtractionPool:
         name: str = "aggregator-extract",
         depth: int = DEPTH,
         crashed: str = "the extraction killed its worker process",
+        nice: int = 0,
     ):
         """``main(conn, *args)``, run in each worker, answers each object it reads from ``conn`` in order (and
-        ends on None or EOF); by default ``process_page`` with ``faults``. ``timeout``: None for no limit."""
+        ends on None or EOF); by default ``process_page`` with ``faults``. ``timeout``: None for no limit.
+        ``nice``: added to the workers' niceness (``AGGREGATOR_WORKER_NICE``)."""
         from twisted.internet import reactor
 
         self.reactor = reactor
@@ -306,7 +321,7 @@ class ExtractionPool:
         self.timeout = timeout
         self.faults = dict(faults or {})
         self.main, self.main_args = (main, args) if main else (_worker_main, (self.faults,))
-        self.name, self.depth, self.crashed = name, depth, crashed
+        self.name, self.depth, self.crashed, self.nice = name, depth, crashed, nice
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
         self.workers: list[_Worker] = []

@@ -130,7 +130,7 @@ class StoreWriter:
     """``await writer.add_copy(copy)`` → ``(outcome, story_id)``; raises ``StoreWriteError`` when the write
     failed, ``aggregator.workers.WorkerCrashed`` when it killed the writer (a new one takes the next copy)."""
 
-    def __init__(self, db: str, timeout: float = 30, crash_on: str | None = None, stats=None):
+    def __init__(self, db: str, timeout: float = 30, crash_on: str | None = None, stats=None, nice: int = 0):
         self.stats = stats
         self.pool = ExtractionPool(
             1,
@@ -140,6 +140,7 @@ class StoreWriter:
             name="aggregator-store",
             depth=IN_FLIGHT,
             crashed="the store's writer process died",
+            nice=nice,
         )
         self.pool.warm_up()
         self.pending = 0

@@ -14,7 +14,14 @@ from scrapy.exceptions import DropItem
 
 from aggregator import counters
 from aggregator.dedup import Fingerprint
-from aggregator.workers import ExtractionPool, WorkerCrashed, WorkerTimeout, default_workers, process_page
+from aggregator.workers import (
+    ExtractionPool,
+    WorkerCrashed,
+    WorkerTimeout,
+    default_workers,
+    process_page,
+    worker_nice,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +34,7 @@ class ExtractPipeline:
         self.workers = default_workers(settings)
         self.timeout = settings.getfloat("AGGREGATOR_EXTRACT_TIMEOUT", 60)
         self.faults = settings.getdict("AGGREGATOR_TEST_WORKER_FAULTS")
+        self.nice = worker_nice(settings)
         self.pool: ExtractionPool | None = None
 
     @classmethod
@@ -35,7 +43,7 @@ class ExtractPipeline:
 
     def open_spider(self):
         if self.workers:
-            self.pool = ExtractionPool(self.workers, self.timeout, self.faults)
+            self.pool = ExtractionPool(self.workers, self.timeout, self.faults, nice=self.nice)
             self.pool.warm_up()
 
     def close_spider(self):

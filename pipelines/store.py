@@ -11,7 +11,7 @@ from scrapy.exceptions import DropItem
 from aggregator import counters
 from aggregator.store import CopyRecord, Store
 from aggregator.stories import hosted_by_publisher
-from aggregator.workers import WorkerCrashed, default_workers
+from aggregator.workers import WorkerCrashed, default_workers, worker_nice
 from aggregator.writer import StoreWriteError, StoreWriter, register
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,14 @@ class StorePipeline:
     ``failed`` and the command exits non-zero, instead of the article vanishing without a word."""
 
     def __init__(
-        self, db_path: str, stats, timeout: float = 30, crawler=None, workers: int = 0, crash_on=None
+        self,
+        db_path: str,
+        stats,
+        timeout: float = 30,
+        crawler=None,
+        workers: int = 0,
+        crash_on=None,
+        nice: int = 0,
     ):
         self.db_path = db_path
         self.stats = stats
@@ -64,6 +71,7 @@ class StorePipeline:
         self.store: Store | None = None
         self.writer: StoreWriter | None = None
         self.crash_on = crash_on  # test-only fault: see aggregator/writer.py
+        self.nice = nice
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -74,6 +82,7 @@ class StorePipeline:
             crawler=crawler,
             workers=default_workers(crawler.settings),
             crash_on=crawler.settings.getdict("AGGREGATOR_TEST_WORKER_FAULTS").get("store_crash"),
+            nice=worker_nice(crawler.settings),
         )
 
     def open_spider(self):
@@ -82,7 +91,9 @@ class StorePipeline:
         if self.workers:
             self.store.close()
             self.store = None
-            self.writer = StoreWriter(self.db_path, self.timeout, self.crash_on, stats=self.stats)
+            self.writer = StoreWriter(
+                self.db_path, self.timeout, self.crash_on, stats=self.stats, nice=self.nice
+            )
             if self.crawler is not None:
                 register(self.crawler, self.writer)
 

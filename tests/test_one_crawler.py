@@ -312,3 +312,37 @@ def test_a_worker_does_not_run_the_main_module_again(tmp_path):
     )
     assert proc.stdout.strip() == "True", proc.stderr[-2000:]
     assert not marker.exists(), marker.read_text()
+
+
+@pytest_twisted.ensureDeferred
+async def test_workers_and_the_writer_yield_the_cpu_to_the_crawls_own_process(tmp_path):
+    """AGGREGATOR_WORKER_NICE: the extraction workers and the store's writer run that much nicer than the crawl's
+    process, which downloads and hands them their work, so that it gets a core first on a busy machine."""
+    from scrapy.utils.test import get_crawler
+
+    from aggregator.workers import SAMPLE_PAGE
+    from aggregator.writer import Statements
+    from pipelines.extract import ExtractPipeline
+    from pipelines.store import StorePipeline
+
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    for nice in (7, 0):
+        crawler = get_crawler(
+            settings_dict={
+                "AGGREGATOR_DB": str(tmp_path / f"n{nice}.db"),
+                "AGGREGATOR_WORKERS": 1,
+                "AGGREGATOR_WORKER_NICE": nice,
+            }
+        )
+        extract, store = ExtractPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+        extract.open_spider()
+        store.open_spider()
+        try:
+            # answered: each process has set its priority
+            await extract.pool.submit(SAMPLE_PAGE)
+            await store.writer.pool.submit(Statements(()))
+            processes = [w.process.pid for w in extract.pool.workers + store.writer.pool.workers]
+            assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in processes] == [own + nice] * 2
+        finally:
+            extract.close_spider()
+            await store.close_spider()
