@@ -29,6 +29,14 @@ def _nav() -> str:
     return f'<div class="nav"><ul>{links}</ul></div>'
 
 
+def _with_box(box: str) -> str:
+    """A page whose article has ``box`` between its first and second paragraph."""
+    return _page(
+        _nav()
+        + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>{box}<p>{PARA[1]}</p><p>{PARA[2]}</p></article>"
+    )
+
+
 def _article(paras=PARA, title: str = "工业生产保持较快增长") -> str:
     ps = "".join(f"<p>{p}</p>" for p in paras)
     return f'<div class="main"><h1>{title}</h1><div class="text">{ps}</div></div>'
@@ -523,11 +531,7 @@ def test_consent_switch_for_an_embed_is_left_out():
         '<div class="toggle"><input type="checkbox" id="allow"><label for="allow">允许显示视频</label></div>'
         "<p>我同意显示外部内容，个人数据可能因此传送给第三方平台，详情请见隐私声明。</p></div></div>"
     )
-    html = _page(
-        _nav()
-        + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>{switch}<p>{PARA[1]}</p><p>{PARA[2]}</p></article>"
-    )
-    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)
+    assert extract(_with_box(switch), "https://news.example.com/a/1.html").body == "\n".join(PARA)
 
 
 def test_linked_names_joined_by_enumeration_commas_are_text():
@@ -570,11 +574,7 @@ def test_newsletter_sign_up_box_is_left_out():
         '<section class="box"><h3>每日早报：订阅我们的新闻简报</h3><p>每天早上七点，把当天最重要的新闻送到您的邮箱。</p>'
         '<form><input type="email" placeholder="电子邮箱"></form><p>订阅即表示您同意我们的使用条款和隐私政策。</p></section>'
     )
-    html = _page(
-        _nav()
-        + f"<article><h1>工业生产保持较快增长</h1><p>{PARA[0]}</p>{signup}<p>{PARA[1]}</p><p>{PARA[2]}</p></article>"
-    )
-    assert extract(html, "https://news.example.com/a/1.html").body == "\n".join(PARA)
+    assert extract(_with_box(signup), "https://news.example.com/a/1.html").body == "\n".join(PARA)
 
 
 def test_table_rows_named_after_their_data_stay():
